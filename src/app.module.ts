@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AccountsModule } from './accounts/accounts.module.js';
+import { CommonModule } from './common/common.module.js';
+import { ConfigModule } from './config/config.module.js';
+import type { Env } from './config/env.js';
+import { DatabaseModule } from './database/database.module.js';
+import { LoggingModule } from './ops/logging.module.js';
+import { OpsModule } from './ops/ops.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(env: Env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+// Every environment variable Hazway reads, parsed once at boot. README "Configuration" documents each one;
+// keep the two in step.
+const byteSize = z
+  .string()
+  .regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 512kb or 1mb')
+  .transform((v) => {
+    const m = /^(\d+)(b|kb|mb)?$/i.exec(v)!;
+    const unit = (m[2] ?? 'b').toLowerCase();
+    return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  });
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+
+export const PROCESS_ROLES = ['api', 'ingest', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  ROLES: z
+    .string()
+    .default('api,ingest,worker')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(PROCESS_ROLES)).min(1, 'must name at least one of api, ingest, worker')),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  EMBEDDED_PG_DIR: z.string().min(1).optional(),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  REDIS_URL: redisUrl.optional(),
+  QUEUE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _').default('hazway'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: byteSize.default(1024 * 1024),
+  AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_TOKEN_TTL: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
+  AUTH_MAX_FAILED_LOGINS: z.coerce.number().int().min(1).max(1000).default(10),
+  AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+  ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{3,64}$/).default('admin'),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  TERMINAL_PORT: z.coerce.number().int().min(0).max(65535).default(7808),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly issues: { key: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        issues.map((i) => `  ${i.key}: ${i.message}`).join('\n') +
+        '\nSee README.md, section Configuration.',
+    );
+  }
+}
+
+// Empty strings count as unset, as shells and compose files often export KEY= for "nothing".
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(
+    Object.keys(EnvSchema.shape)
+      .map((k) => [k, source[k]] as const)
+      .filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((i) => ({ key: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+export const ENV = Symbol('ENV');

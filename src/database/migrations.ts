@@ -1,0 +1,5 @@
+import { Accounts1795920027131 } from './migrations/1795920027131-accounts.js';
+
+// Registration list of migrations, oldest first. Never edit a migration that has landed; add a new one
+// (npm run migration:generate -- <name>).
+export const MIGRATIONS: Function[] = [Accounts1795920027131];
