@@ -9,13 +9,17 @@ const common = {
 };
 
 export default {
+  // globalSetup/globalTeardown are TypeScript too.
+  transform: common.transform,
+  extensionsToTreatAsEsm: common.extensionsToTreatAsEsm,
+  moduleNameMapper: common.moduleNameMapper,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
   ],
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   maxWorkers: 2,
   testTimeout: 30000,
 };

@@ -107,7 +107,10 @@ async function usableNativeDir(ids: Ids, log: (m: string) => void): Promise<stri
 
 async function defaultDataDir(requested: string | undefined, ids: Ids, log: (m: string) => void) {
   const wanted = path.resolve(requested ?? path.join(process.cwd(), 'data', 'pg'));
-  if (requested || traversable(path.dirname(wanted), ids)) return wanted;
+  if (traversable(path.dirname(wanted), ids)) return wanted;
+  if (requested) {
+    throw new Error(`EMBEDDED_PG_DIR ${wanted} is not reachable by OS user postgres (a parent folder lacks o+x); choose another folder`);
+  }
   // Keep one data dir per checkout, somewhere OS user postgres can reach and that survives restarts.
   const key = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
   const fallback = path.join('/var/tmp', `hazway-${key}`, 'pg');
