@@ -34,6 +34,7 @@ export default async function globalSetup() {
     const dataDir = path.join(parent, 'pg');
     const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort() });
     globalThis.__HAZWAY_EMBEDDED_PG__ = embedded;
+    globalThis.__HAZWAY_EMBEDDED_PG_DIR__ = parent;
     base = embedded.url;
     console.log(`\n[test] DATABASE_URL unset: using an embedded PostgreSQL in ${dataDir}`);
   }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 
 export default async function globalTeardown() {
@@ -11,4 +12,5 @@ export default async function globalTeardown() {
     await admin.end();
   }
   await globalThis.__HAZWAY_EMBEDDED_PG__?.stop();
+  if (globalThis.__HAZWAY_EMBEDDED_PG_DIR__) rmSync(globalThis.__HAZWAY_EMBEDDED_PG_DIR__, { recursive: true, force: true });
 }

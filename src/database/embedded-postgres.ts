@@ -132,19 +132,16 @@ function run(cmd: string, args: string[], ids: Ids, env: NodeJS.ProcessEnv): Pro
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-}
-
-function parentPid(pid: number): number | undefined {
+  // An exited orphan stays a zombie until its new parent reaps it, which some init processes (a container's
+  // PID 1) do late or never: it holds no port or data dir any more, so count it as gone.
   try {
-    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
-    return undefined;
+    return process.platform !== 'linux'; // no /proc: trust kill(0); on Linux the process is gone
   }
 }
 
@@ -158,16 +155,19 @@ async function waitFor(check: () => boolean, ms: number, step = 50) {
 }
 
 // A postmaster left by a process killed with SIGKILL still holds the data dir and port: stop it.
+const ownerFile = (dataDir: string) => path.join(path.dirname(dataDir), 'hazway-owner.pid');
+
 async function stopStalePostmaster(dataDir: string, log: (m: string) => void) {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
   if (!pid || !alive(pid)) return; // PostgreSQL itself ignores a stale pid file
-  // A postmaster whose parent still runs belongs to a live Hazway (or other) process: never take its data dir.
-  const parent = parentPid(pid);
-  if (parent && parent !== 1 && alive(parent)) {
+  // The process that started it records itself in hazway-owner.pid: while that process lives, the data dir
+  // is in use (a second Hazway on the same data dir must not take it over).
+  const owner = Number(await fs.readFile(ownerFile(dataDir), 'utf8').catch(() => '0'));
+  if (owner && owner !== process.pid && alive(owner)) {
     throw new Error(
-      `PostgreSQL data dir ${dataDir} is in use by a running process (postmaster ${pid}, parent ${parent}). ` +
+      `PostgreSQL data dir ${dataDir} is in use by a running process (pid ${owner}, postmaster ${pid}). ` +
         'Stop that process, or set EMBEDDED_PG_DIR and EMBEDDED_PG_PORT for a second instance.',
     );
   }
@@ -217,7 +217,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const child: ChildProcess = spawn(
     bin('postgres'),
     ['-D', dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=300'],
-    { ...(ids ?? {}), env, stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: a Ctrl-C in the terminal reaches only Node, which closes its pools first and
+    // then stops PostgreSQL (stop() below).
+    { ...(ids ?? {}), env, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
@@ -232,6 +234,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   child.stderr!.removeAllListeners('data');
   child.stderr!.resume(); // keep draining the pipe so the server never blocks on a full stderr
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await fs.writeFile(ownerFile(dataDir), String(process.pid));
 
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
@@ -242,6 +245,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGINT'); // PostgreSQL fast shutdown: disconnect clients, checkpoint, exit
       await exited;
+      await fs.rm(ownerFile(dataDir), { force: true });
     },
   };
 }
