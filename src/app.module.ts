@@ -4,15 +4,18 @@ import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
+import { LiveModule } from './live/live.module.js';
 import { LoggingModule } from './ops/logging.module.js';
 import { OpsModule } from './ops/ops.module.js';
+import { QueueModule } from './queue/queue.module.js';
+import { VehiclesModule } from './vehicles/vehicles.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, VehiclesModule],
     };
   }
 }

@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module.js';
 import { DomainErrorFilter } from './common/error.filter.js';
 import type { Env } from './config/env.js';
+import { LiveIoAdapter } from './live/live.adapter.js';
+import { LiveBackend } from './live/live.backend.js';
 import { requestId } from './ops/logging.module.js';
 
 // Builds the whole application from a parsed environment. main.ts, demo.ts and the e2e tests all use this,
@@ -17,6 +19,8 @@ export async function createApp(env: Env): Promise<NestExpressApplication> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // socket.io on the API's HTTP server, fanned out through Redis when REDIS_URL is set (src/live/).
+  app.useWebSocketAdapter(new LiveIoAdapter(app, app.get(LiveBackend)));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   // Request ids first, so that even a body the parser refuses is answered and logged with one.

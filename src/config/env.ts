@@ -44,6 +44,11 @@ export const EnvSchema = z.object({
   ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{3,64}$/).default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   TERMINAL_PORT: z.coerce.number().int().min(0).max(65535).default(7808),
+  // Webhooks (src/notifications/): per-attempt timeout, attempts before a delivery is 'dead', and the first
+  // retry delay, doubled on each further retry (30 s, 1 min, 2 min, ... about 1 h over the default 8 attempts).
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(8),
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,126 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+
+export type LiveAdapterKind = 'redis' | 'memory';
+export type LiveCheck = { status: 'up' | 'down'; adapter: LiveAdapterKind; error?: string };
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const QUIT_TIMEOUT_MS = 1_000;
+
+// Commands the redis adapter sends without awaiting or catching them. With ioredis each returns a promise
+// that rejects while Redis is away or after quit ("Connection is closed"); unhandled, such a rejection ends
+// the process (see socketio/socket.io-redis-emitter#139 for the same pattern). These get a catch.
+const FIRE_AND_FORGET = new Set(['publish', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
+
+function withCaughtRejections(client: Redis, onError: (e: Error) => void): Redis {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      if (typeof prop === 'string' && FIRE_AND_FORGET.has(prop)) {
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (result instanceof Promise) result.catch(onError);
+          return result;
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
+const redact = (url: string) => url.replace(/\/\/([^@/]*)@/, '//***@');
+
+// Where live events travel between processes: nowhere (in-memory socket.io adapter, one process) or Redis
+// pub/sub (@socket.io/redis-adapter, any number of api/ingest processes). DESIGN.md "Storage and infrastructure".
+export class LiveBackend implements OnApplicationShutdown {
+  private readonly logger = new Logger('Live');
+  // One warning per outage, not one per position published while Redis is away.
+  private outage = false;
+
+  private constructor(
+    readonly kind: LiveAdapterKind,
+    private readonly redis?: { pub: Redis; sub: Redis; key: string },
+  ) {}
+
+  static memory(): LiveBackend {
+    return new LiveBackend('memory');
+  }
+
+  // Both clients are connected before the app goes on, so that a wrong REDIS_URL stops the boot with a clear
+  // message instead of leaving a process that silently fans out to itself only.
+  static async connect(url: string, key: string): Promise<LiveBackend> {
+    // The publisher does not queue while Redis is away: a live position delivered minutes late is worse than
+    // one not delivered, and the queue would grow without bound.
+    const pub = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, connectionName: 'hazway-live-pub', connectTimeout: CONNECT_TIMEOUT_MS });
+    const sub = pub.duplicate({ enableOfflineQueue: true, connectionName: 'hazway-live-sub' });
+    const backend = new LiveBackend('redis', { pub, sub, key });
+    let connected = false;
+    let firstError: Error | undefined;
+    for (const [name, client] of [['publisher', pub], ['subscriber', sub]] as const) {
+      client.on('error', (e: Error) => (connected ? backend.warnOnce(`Redis ${name}: ${e.message}`) : (firstError ??= e)));
+      client.on('ready', () => backend.recovered());
+    }
+    try {
+      await Promise.all([pub.connect(), sub.connect()]);
+      connected = true;
+    } catch (e) {
+      pub.disconnect();
+      sub.disconnect();
+      throw new Error(`live fan-out: cannot connect to Redis at ${redact(url)}: ${(firstError ?? (e as Error)).message}`);
+    }
+    return backend;
+  }
+
+  // The socket.io adapter constructor for new Server({ adapter }); undefined keeps socket.io's in-memory one.
+  adapterFactory(): ReturnType<typeof createAdapter> | undefined {
+    if (!this.redis) return undefined;
+    const onError = (e: Error) => this.warnOnce(`Redis command failed: ${e.message}`);
+    const { pub, sub, key } = this.redis;
+    return createAdapter(withCaughtRejections(pub, onError), withCaughtRejections(sub, onError), { key });
+  }
+
+  // ioredis connection states ('ready', 'reconnecting', 'end', ...), or null for the in-memory adapter.
+  redisStatus(): { publisher: string; subscriber: string } | null {
+    return this.redis ? { publisher: this.redis.pub.status, subscriber: this.redis.sub.status } : null;
+  }
+
+  async check(): Promise<LiveCheck> {
+    if (!this.redis) return { status: 'up', adapter: 'memory' };
+    const { publisher, subscriber } = this.redisStatus()!;
+    // A subscriber that is not ready means this process hears nothing from the others, even if PING works.
+    if (publisher !== 'ready' || subscriber !== 'ready') {
+      return { status: 'down', adapter: 'redis', error: `Redis publisher ${publisher}, subscriber ${subscriber}` };
+    }
+    await this.redis.pub.ping();
+    return { status: 'up', adapter: 'redis' };
+  }
+
+  // After the socket.io servers are closed (Nest closes them in dispose, before the shutdown hooks), so that
+  // the adapter's last unsubscribes go out on an open connection.
+  async onApplicationShutdown() {
+    if (!this.redis) return;
+    await Promise.all(
+      [this.redis.pub, this.redis.sub].map(async (client) => {
+        // quit() resolves on Redis's OK, a little before the connection has actually closed.
+        const ended = new Promise<void>((resolve) => (client.status === 'end' ? resolve() : client.once('end', () => resolve())));
+        client.quit().catch(() => undefined);
+        await Promise.race([ended, new Promise((r) => setTimeout(r, QUIT_TIMEOUT_MS).unref())]);
+        client.disconnect();
+      }),
+    );
+  }
+
+  private warnOnce(message: string) {
+    if (this.outage) return;
+    this.outage = true;
+    this.logger.warn(`${message} (live events reach this process only until Redis is back)`);
+  }
+
+  private recovered() {
+    if (!this.outage || this.redis?.pub.status !== 'ready' || this.redis.sub.status !== 'ready') return;
+    this.outage = false;
+    this.logger.log('Redis is back: live events reach every process again');
+  }
+}
