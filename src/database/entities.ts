@@ -4,6 +4,25 @@ import { Session } from '../accounts/session.entity.js';
 import { User } from '../accounts/user.entity.js';
 import { AuditEntry } from '../common/audit-entry.entity.js';
 import { SystemSetting } from '../common/system-setting.entity.js';
+import { BlacklistEntry } from '../vehicles/blacklist-entry.entity.js';
+import { CarrierLicence } from '../vehicles/carrier-licence.entity.js';
+import { Person } from '../vehicles/person.entity.js';
+import { Tank } from '../vehicles/tank.entity.js';
+import { Terminal } from '../vehicles/terminal.entity.js';
+import { Vehicle } from '../vehicles/vehicle.entity.js';
 
 // Registration list (not a re-export barrel): every entity the DataSource maps. Add new entities here.
-export const ENTITIES = [SystemSetting, AuditEntry, Organisation, User, Session, ApiKey];
+export const ENTITIES = [
+  SystemSetting,
+  AuditEntry,
+  Organisation,
+  User,
+  Session,
+  ApiKey,
+  CarrierLicence,
+  Vehicle,
+  Tank,
+  Person,
+  Terminal,
+  BlacklistEntry,
+];
