@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { seedDemoFleet } from './demo/demo-fleet.seed.js';
 import { DEMO_PASSWORD, seedDemo } from './demo/demo.seed.js';
 import { runServer } from './server.js';
 
@@ -13,6 +14,7 @@ const demoDefaults: NodeJS.ProcessEnv = {
 let accounts: Awaited<ReturnType<typeof seedDemo>> = [];
 runServer(demoDefaults, async (app) => {
   accounts = await seedDemo(app);
+  await seedDemoFleet(app);
 })
   .then(({ url, env }) => {
     const rows = [

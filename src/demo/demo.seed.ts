@@ -40,6 +40,12 @@ export const DEMO_ORGANISATIONS: DemoOrg[] = [
     ],
   },
   {
+    kind: 'carrier',
+    name: '乌海顺达危化品运输有限公司',
+    regionCode: '150302',
+    users: [{ username: 'demo-carrier-wuhai', displayName: '钱调度', roles: ['org_admin', 'carrier'] }],
+  },
+  {
     kind: 'loading_site',
     name: '鄂尔多斯甲醇装车站',
     regionCode: '150627',

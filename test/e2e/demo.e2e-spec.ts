@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { DEMO_BLACKLISTED_CARRIER, seedDemoFleet } from '../../src/demo/demo-fleet.seed.js';
 import { DEMO_ORGANISATIONS, DEMO_PASSWORD, seedDemo } from '../../src/demo/demo.seed.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -21,5 +22,21 @@ describe('demo dataset', () => {
       const token = await t.login(account.username, DEMO_PASSWORD);
       expect((await request(t.http).get('/auth/me').set(bearer(token))).body.roles).toEqual(account.roles);
     }
+  });
+
+  it('should seed a fleet with valid, expiring, expired and blacklisted records, once', async () => {
+    await seedDemoFleet(t.app);
+    await seedDemoFleet(t.app);
+    const [{ vehicles }] = await t.ds.query(`SELECT count(*)::int AS vehicles FROM vehicles`);
+    expect(vehicles).toBe(6);
+    const carrier = await t.login('demo-carrier', DEMO_PASSWORD);
+    const list = await request(t.http).get('/vehicles?q=蒙B23456').set(bearer(carrier));
+    const status = await request(t.http).get(`/vehicles/${list.body.items[0].id}/qualification-status?withinDays=7`).set(bearer(carrier));
+    expect(status.body.status).toBe('expired'); // its escort's qualification expired 3 days ago
+    expect(status.body.certificates).toContainEqual(expect.objectContaining({ certificate: 'vehicle.liabilityInsurance', status: 'expiring', daysLeft: 5 }));
+    const [{ id: barred }] = await t.ds.query(`SELECT id FROM organisations WHERE name = $1`, [DEMO_BLACKLISTED_CARRIER]);
+    const shipper = await t.login('demo-shipper', DEMO_PASSWORD);
+    const bl = await request(t.http).get(`/blacklist/status?organisationId=${barred}`).set(bearer(shipper));
+    expect(bl.body.blacklisted).toBe(true);
   });
 });
