@@ -35,6 +35,14 @@ const SUBJECT_NOT_FOUND = () => new NotFoundError('BLACKLIST_SUBJECT_NOT_FOUND',
 // The blacklist (黑名单) of the IM provincial plan. Authorities (role authority or org_admin of an authority
 // organisation) bar organisations, vehicles and people of their region, and lift the bars they issued; anyone
 // signed in can ask whether a party is barred today; waybill issue and pre-loading checks call activeFor().
+// A bar follows the real-world identity, not the database row: a vehicle retired and registered again (or by
+// another carrier) keeps its plate, a person their ID number, an organisation its unified social credit code.
+const SAME_IDENTITY: Record<BlacklistSubject['type'], (param: string) => string> = {
+  vehicle: (s) => `SELECT v2.id FROM vehicles v1 JOIN vehicles v2 ON v2.plate_number = v1.plate_number WHERE v1.id = ${s}`,
+  person: (s) => `SELECT p2.id FROM people p1 JOIN people p2 ON p2.id_number = p1.id_number WHERE p1.id = ${s}`,
+  organisation: (s) => `SELECT o2.id FROM organisations o1 JOIN organisations o2 ON o2.uscc = o1.uscc WHERE o1.id = ${s} AND o1.uscc IS NOT NULL`,
+};
+
 @Injectable()
 export class BlacklistService {
   constructor(
@@ -50,7 +58,10 @@ export class BlacklistService {
     qb.andWhere(
       new Brackets((w) => {
         subjects.forEach((s, i) => {
-          w.orWhere(`(b.subject_type = :t${i} AND b.subject_id = :s${i})`, { [`t${i}`]: s.type, [`s${i}`]: s.id });
+          w.orWhere(`(b.subject_type = :t${i} AND (b.subject_id = :s${i} OR b.subject_id IN (${SAME_IDENTITY[s.type](`:s${i}`)})))`, {
+            [`t${i}`]: s.type,
+            [`s${i}`]: s.id,
+          });
         });
       }),
     );

@@ -257,3 +257,29 @@ describe('blacklist', () => {
     expect(await service.activeFor([], today())).toEqual([]);
   });
 });
+
+describe('blacklist identity', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('should follow a barred vehicle to its new record after it is retired and registered again', async () => {
+    const authority = await createOrgWithUser(t, 'authority', { regionCode: '150000' });
+    const carrier = await createOrgWithUser(t, 'carrier', { regionCode: '150203' });
+    const other = await createOrgWithUser(t, 'carrier', { regionCode: '150302' });
+    const body = { plateNumber: '蒙B99001', plateColour: 'yellow', kind: 'truck' };
+    const v1 = await request(t.http).post('/vehicles').set(bearer(carrier.token)).send(body);
+    const barred = await request(t.http)
+      .post('/blacklist')
+      .set(bearer(authority.token))
+      .send({ subjectType: 'vehicle', subjectId: v1.body.id, reason: '非法改装罐体' });
+    expect(barred.status).toBe(201);
+    await request(t.http).delete(`/vehicles/${v1.body.id}`).set(bearer(carrier.token)).expect(200);
+    const v2 = await request(t.http).post('/vehicles').set(bearer(other.token)).send(body);
+    expect(v2.status).toBe(201);
+    const status = await request(t.http).get(`/blacklist/status?vehicleId=${v2.body.id}`).set(bearer(other.token));
+    expect(status.body).toMatchObject({ blacklisted: true, entries: [{ reason: '非法改装罐体' }] });
+  });
+});
