@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
 import { LiveModule } from './live/live.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { LoggingModule } from './ops/logging.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { QueueModule } from './queue/queue.module.js';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, VehiclesModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule],
     };
   }
 }

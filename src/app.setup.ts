@@ -9,6 +9,7 @@ import type { Env } from './config/env.js';
 import { LiveIoAdapter } from './live/live.adapter.js';
 import { LiveBackend } from './live/live.backend.js';
 import { requestId } from './ops/logging.module.js';
+import { CSV_BODY_LIMIT } from './vehicles/fleet-import.dto.js';
 
 // Builds the whole application from a parsed environment. main.ts, demo.ts and the e2e tests all use this,
 // so what the tests exercise is what runs.
@@ -30,6 +31,8 @@ export async function createApp(env: Env): Promise<NestExpressApplication> {
   });
   app.useBodyParser('json', { limit: env.BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: env.BODY_LIMIT, extended: false });
+  // Fleet imports post the CSV file itself, as bytes: it may be GBK, which only the import can tell.
+  app.useBodyParser('raw', { type: ['text/csv', 'application/csv'], limit: CSV_BODY_LIMIT });
   app.useGlobalFilters(new DomainErrorFilter(env.BODY_LIMIT));
   const config = new DocumentBuilder()
     .setTitle('Hazway API')

@@ -4,8 +4,12 @@ import { Session } from '../accounts/session.entity.js';
 import { User } from '../accounts/user.entity.js';
 import { AuditEntry } from '../common/audit-entry.entity.js';
 import { SystemSetting } from '../common/system-setting.entity.js';
+import { Notification } from '../notifications/notification.entity.js';
+import { WebhookDelivery } from '../notifications/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../notifications/webhook-endpoint.entity.js';
 import { BlacklistEntry } from '../vehicles/blacklist-entry.entity.js';
 import { CarrierLicence } from '../vehicles/carrier-licence.entity.js';
+import { CertificateReminder } from '../vehicles/certificate-reminder.entity.js';
 import { Person } from '../vehicles/person.entity.js';
 import { Tank } from '../vehicles/tank.entity.js';
 import { Terminal } from '../vehicles/terminal.entity.js';
@@ -25,4 +29,8 @@ export const ENTITIES = [
   Person,
   Terminal,
   BlacklistEntry,
+  Notification,
+  WebhookEndpoint,
+  WebhookDelivery,
+  CertificateReminder,
 ];
