@@ -6,6 +6,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn 
 @Check('blacklist_entries_subject_type_ck', `subject_type IN ('organisation','vehicle','person')`)
 @Check('blacklist_entries_dates_ck', `valid_until IS NULL OR valid_until >= valid_from`)
 @Index('blacklist_entries_subject_idx', ['subjectType', 'subjectId'])
+@Index('blacklist_entries_subject_organisation_id_idx', ['subjectOrganisationId'])
 export class BlacklistEntry {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'varchar', length: 16 }) subjectType!: 'organisation' | 'vehicle' | 'person';

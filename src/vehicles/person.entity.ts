@@ -11,6 +11,7 @@ export const ENDORSEMENTS = ['highly_toxic', 'explosives'] as const;
 @Check('people_categories_ck', `categories <@ ARRAY['driver','escort','loading_manager']::text[]`)
 @Index('people_id_number_uq', ['idNumber'], { unique: true, where: `status = 'active'` })
 @Index('people_organisation_id_idx', ['organisationId'])
+@Index('people_id_number_idx', ['idNumber'])
 export class Person {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'uuid' }) organisationId!: string;

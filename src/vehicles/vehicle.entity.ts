@@ -13,6 +13,8 @@ export const ADR_VEHICLE_TYPES = ['FL', 'AT', 'EX/II', 'EX/III'] as const;
 @Check('vehicles_status_ck', `status IN ('active','retired')`)
 @Index('vehicles_plate_number_uq', ['plateNumber'], { unique: true, where: `status = 'active'` })
 @Index('vehicles_organisation_id_idx', ['organisationId'])
+// Every record of a plate, retired ones included (the blacklist follows plates).
+@Index('vehicles_plate_number_idx', ['plateNumber'])
 export class Vehicle {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'uuid' }) organisationId!: string;
