@@ -10,13 +10,15 @@ import { LoggingModule } from './ops/logging.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { VehiclesModule } from './vehicles/vehicles.module.js';
+import { WaybillsModule } from './waybills/waybills.module.js';
+import { PartiesModule } from './waybills/parties.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, PartiesModule],
     };
   }
 }

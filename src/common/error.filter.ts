@@ -1,6 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from './errors.js';
+import { ReplayedResponse } from './idempotency.interceptor.js';
 
 export type ErrorBody = {
   status: number;
@@ -85,6 +86,10 @@ export class DomainErrorFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
+    if (exception instanceof ReplayedResponse) {
+      res.status(exception.status).json(exception.body);
+      return;
+    }
     const body = toErrorBody(exception, this.bodyLimit);
     if (body.status >= 500) {
       // Details stay in the log; the client gets the code and the request id to quote.

@@ -11,6 +11,7 @@ export type CatalogueVariant = {
   classificationCode?: string;
   labels?: string[];
   tankCode?: string | null;
+  portableTankInstructions?: string | null; // col 10, e.g. T7: tank carriage is also allowed in portable tanks
   tankVehicle?: string | null; // FL, AT, EX/II, EX/III
   transportCategory?: string | null;
   tunnelCode?: string | null; // B1000C, D/E, ...
@@ -40,6 +41,7 @@ type AdrRow = {
   classification_code: string;
   packing_group: string;
   labels: string;
+  portable_tank_instructions: string;
   tank_code: string;
   tank_vehicle: string;
   transport_category_tunnel_code: string;
@@ -89,6 +91,7 @@ export function buildCatalogue(cfrCsv: string, adrCsv: string): Map<string, Cata
       classificationCode: r.classification_code,
       labels,
       tankCode: blankToNull(r.tank_code),
+      portableTankInstructions: blankToNull(r.portable_tank_instructions),
       tankVehicle: blankToNull(r.tank_vehicle),
       ...parseTransportCategory(r.transport_category_tunnel_code),
       hazardId: blankToNull(r.hazard_identification_number),

@@ -14,6 +14,14 @@ import { Person } from '../vehicles/person.entity.js';
 import { Tank } from '../vehicles/tank.entity.js';
 import { Terminal } from '../vehicles/terminal.entity.js';
 import { Vehicle } from '../vehicles/vehicle.entity.js';
+import { IdempotencyKey } from '../common/idempotency-key.entity.js';
+import { GoodsAddition } from '../dangerous-goods/goods-addition.entity.js';
+import { Permit } from '../waybills/permit.entity.js';
+import { Place } from '../waybills/place.entity.js';
+import { WaybillEvent } from '../waybills/waybill-event.entity.js';
+import { WaybillLine } from '../waybills/waybill-line.entity.js';
+import { WaybillVersion } from '../waybills/waybill-version.entity.js';
+import { Waybill } from '../waybills/waybill.entity.js';
 
 // Registration list (not a re-export barrel): every entity the DataSource maps. Add new entities here.
 export const ENTITIES = [
@@ -33,4 +41,12 @@ export const ENTITIES = [
   WebhookEndpoint,
   WebhookDelivery,
   CertificateReminder,
+  IdempotencyKey,
+  GoodsAddition,
+  Place,
+  Permit,
+  Waybill,
+  WaybillLine,
+  WaybillEvent,
+  WaybillVersion,
 ];

@@ -2,7 +2,8 @@ import { Accounts1795920027131 } from './migrations/1795920027131-accounts.js';
 import { Fleet1795920715137 } from './migrations/1795920715137-fleet.js';
 import { Notifications1795921358779 } from './migrations/1795921358779-notifications.js';
 import { IdentityIndexes1795921982062 } from './migrations/1795921982062-identity-indexes.js';
+import { Waybills1795922123998 } from './migrations/1795922123998-waybills.js';
 
 // Registration list of migrations, oldest first. Never edit a migration that has landed; add a new one
 // (npm run migration:generate -- <name>).
-export const MIGRATIONS: Function[] = [Accounts1795920027131, Fleet1795920715137, Notifications1795921358779, IdentityIndexes1795921982062];
+export const MIGRATIONS: Function[] = [Accounts1795920027131, Fleet1795920715137, Notifications1795921358779, IdentityIndexes1795921982062, Waybills1795922123998];

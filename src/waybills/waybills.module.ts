@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { DangerousGoodsModule } from '../dangerous-goods/dangerous-goods.module.js';
+import { VehiclesModule } from '../vehicles/vehicles.module.js';
+import { PartiesModule } from './parties.module.js';
+import { QrKeysService } from './qr-keys.service.js';
+import { PublicWaybillController, WaybillsController } from './waybills.controller.js';
+import { WaybillsService } from './waybills.service.js';
+
+// Electronic waybills: drafting, dispatch, issue, QR, lifecycle, delivery and reconciliation. Depends on the
+// fleet (vehicles), the catalogue and the parties; loading checks and tracking use WaybillsService.
+@Module({
+  imports: [DangerousGoodsModule, VehiclesModule, PartiesModule],
+  controllers: [WaybillsController, PublicWaybillController],
+  providers: [WaybillsService, QrKeysService],
+  exports: [WaybillsService],
+})
+export class WaybillsModule {}

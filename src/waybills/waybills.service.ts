@@ -1,0 +1,755 @@
+import { Injectable } from '@nestjs/common';
+import { Brackets, DataSource, In, type EntityManager } from 'typeorm';
+import { Organisation } from '../accounts/organisation.entity.js';
+import { isAdmin, isAuthority, type Principal } from '../accounts/principal.js';
+import { isInRegion, regionPrefix } from '../accounts/region.rules.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors.js';
+import { DangerousGoodsService } from '../dangerous-goods/dangerous-goods.service.js';
+import { isHighConsequence } from '../dangerous-goods/goods-flags.rules.js';
+import { LiveService } from '../live/live.service.js';
+import { orgRoom, regionRoomsFor } from '../live/live.rooms.js';
+import { BlacklistService } from '../vehicles/blacklist.service.js';
+import { CarrierLicence } from '../vehicles/carrier-licence.entity.js';
+import { shanghaiDate } from '../vehicles/certificate.rules.js';
+import { maskIdNumber } from '../vehicles/id-number.rules.js';
+import { Person } from '../vehicles/person.entity.js';
+import { personCertificates, tankCertificates, vehicleCertificates } from '../vehicles/qualification.rules.js';
+import { Tank } from '../vehicles/tank.entity.js';
+import { Vehicle } from '../vehicles/vehicle.entity.js';
+import { canonicalJson } from '../common/canonical-json.js';
+import { chainEvent, verifyChain } from './hash-chain.js';
+import { Permit } from './permit.entity.js';
+import { PermitsService } from './permits.service.js';
+import { Place } from './place.entity.js';
+import { PlacesService } from './places.service.js';
+import { QrKeysService } from './qr-keys.service.js';
+import { isZeroToleranceLine, LIQUID_IN_TANK_TOLERANCE_KG, reconcileWaybill } from './reconciliation.rules.js';
+import { documentHash, publicEssentials, type WaybillDocument } from './waybill-document.js';
+import { WaybillEvent } from './waybill-event.entity.js';
+import { fillLine, type FilledLine, type IssueProblem } from './waybill-goods.rules.js';
+import { validateIssue, type IssueSnapshot } from './waybill-issue.rules.js';
+import { WaybillLine } from './waybill-line.entity.js';
+import { checkTransition, type WaybillAction, type WaybillActorRole } from './waybill-status.rules.js';
+import { WaybillVersion } from './waybill-version.entity.js';
+import { Waybill } from './waybill.entity.js';
+import type { Amend, CreateWaybill, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
+
+export type Actor = { principal: Principal | null; requestId?: string };
+const SYSTEM_ACTOR: Actor = { principal: null };
+type Page<T> = { items: T[]; total: number; limit: number; offset: number };
+
+const NOT_FOUND = () => new NotFoundError('WAYBILL_NOT_FOUND', 'No such waybill');
+
+// The electronic waybill: drafting, dispatch, issue with every refusal reason, signed QR, amendments as new
+// versions, the lifecycle with a hash-chained event trail, delivery and reconciliation. Rules are pure functions
+// (waybill-*.rules.ts, reconciliation.rules.ts); this service gathers their input and stores their outcome.
+@Injectable()
+export class WaybillsService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly goods: DangerousGoodsService,
+    private readonly places: PlacesService,
+    private readonly permits: PermitsService,
+    private readonly blacklist: BlacklistService,
+    private readonly qr: QrKeysService,
+    private readonly live: LiveService,
+  ) {}
+
+  // ---------------------------------------------------------------- reading
+
+  // The roles a principal plays on this waybill; empty when it is none of its business.
+  async rolesOn(p: Principal, w: Waybill, m: EntityManager = this.ds.manager): Promise<WaybillActorRole[]> {
+    const roles: WaybillActorRole[] = [];
+    if (isAdmin(p)) roles.push('admin');
+    if (w.shipperId === p.organisationId) roles.push('shipper');
+    if (w.carrierId === p.organisationId) roles.push('carrier');
+    // Consignee and loading site see a waybill once it is issued, not the shipper's drafts.
+    if (w.status !== 'draft') {
+      if (w.consigneeId === p.organisationId) roles.push('consignee');
+      if (w.loadingSiteId === p.organisationId) roles.push('loader');
+    }
+    if (isAuthority(p) && (await this.inAuthorityRegion(p, w, m))) roles.push('authority');
+    return roles;
+  }
+
+  private async inAuthorityRegion(p: Principal, w: Waybill, m: EntityManager): Promise<boolean> {
+    const rows: { region_code: string }[] = await m.query(
+      `SELECT region_code FROM organisations WHERE id = ANY($1::uuid[])
+       UNION ALL SELECT region_code FROM places WHERE id = ANY($2::uuid[])`,
+      [[w.shipperId, w.carrierId].filter(Boolean), [w.originPlaceId, w.destinationPlaceId].filter(Boolean)],
+    );
+    return rows.some((r) => isInRegion(p.regionCode, r.region_code));
+  }
+
+  private async load(id: string, m: EntityManager, lock = false): Promise<Waybill> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw NOT_FOUND();
+    const w = await m.getRepository(Waybill).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!w) throw NOT_FOUND();
+    w.lines = await m.getRepository(WaybillLine).find({ where: { waybillId: id }, order: { lineNo: 'ASC' } });
+    return w;
+  }
+
+  // A waybill the caller may see (404 otherwise), with the roles it plays on it.
+  async getVisible(p: Principal, id: string, m: EntityManager = this.ds.manager, lock = false) {
+    const w = await this.load(id, m, lock);
+    const roles = await this.rolesOn(p, w, m);
+    if (!roles.length) throw NOT_FOUND();
+    return { waybill: w, roles };
+  }
+
+  async get(p: Principal, id: string) {
+    const { waybill, roles } = await this.getVisible(p, id);
+    return { ...this.view(waybill), yourRoles: roles };
+  }
+
+  view(w: Waybill) {
+    return {
+      ...w,
+      lines: (w.lines ?? []).map((l) => ({
+        ...l,
+        declaredQuantity: Number(l.declaredQuantity),
+        loadedQuantity: l.loadedQuantity === null ? null : Number(l.loadedQuantity),
+        receivedQuantity: l.receivedQuantity === null ? null : Number(l.receivedQuantity),
+      })),
+    };
+  }
+
+  async list(p: Principal, q: ListWaybills): Promise<Page<object>> {
+    const qb = this.ds.getRepository(Waybill).createQueryBuilder('w');
+    if (!isAdmin(p)) {
+      qb.where(
+        new Brackets((b) => {
+          b.where('w.shipper_id = :org', { org: p.organisationId })
+            .orWhere('w.carrier_id = :org')
+            .orWhere(`(w.consignee_id = :org AND w.status <> 'draft')`)
+            .orWhere(`(w.loading_site_id = :org AND w.status <> 'draft')`);
+          if (isAuthority(p)) {
+            const prefix = `${regionPrefix(p.regionCode)}%`;
+            b.orWhere(
+              `EXISTS (SELECT 1 FROM organisations o WHERE o.id IN (w.shipper_id, w.carrier_id) AND o.region_code LIKE :prefix)
+               OR EXISTS (SELECT 1 FROM places pl WHERE pl.id IN (w.origin_place_id, w.destination_place_id) AND pl.region_code LIKE :prefix)`,
+              { prefix },
+            );
+          }
+        }),
+      );
+    }
+    if (q.status) qb.andWhere('w.status = :status', { status: q.status });
+    if (q.q) qb.andWhere('w.number LIKE :num', { num: `${q.q.toUpperCase().replace(/[%_\\]/g, '')}%` });
+    if (q.from) qb.andWhere('w.planned_departure_at >= :from', { from: q.from });
+    if (q.to) qb.andWhere('w.planned_departure_at < :to', { to: q.to });
+    if (q.unNumber) qb.andWhere('EXISTS (SELECT 1 FROM waybill_lines l WHERE l.waybill_id = w.id AND l.un_number = :un)', { un: q.unNumber });
+    if (q.plate) {
+      qb.andWhere('EXISTS (SELECT 1 FROM vehicles v WHERE v.id IN (w.vehicle_id, w.trailer_id) AND v.plate_number = :plate)', {
+        plate: q.plate.replace(/[\s·.-]/g, '').toUpperCase(),
+      });
+    }
+    const [rows, total] = await qb.orderBy('w.created_at', 'DESC').addOrderBy('w.id').take(q.limit).skip(q.offset).getManyAndCount();
+    return { items: rows, total, limit: q.limit, offset: q.offset };
+  }
+
+  // ---------------------------------------------------------------- drafting
+
+  async create(p: Principal, input: CreateWaybill, requestId?: string) {
+    if (p.organisationKind !== 'shipper' && !isAdmin(p)) throw new ForbiddenError('ROLE_REQUIRED', 'Only a shipper creates waybills');
+    return this.ds.transaction(async (m) => {
+      await this.checkParties(p, input, m);
+      const lines = this.fillLines(input.lines);
+      const [{ number }] = await m.query(
+        `SELECT 'YD' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad((nextval('waybill_number_seq') % 1000000)::text, 6, '0') AS number`,
+      );
+      const w = await m.save(Waybill, {
+        number,
+        status: 'draft',
+        shipperId: p.organisationId,
+        consigneeId: input.consigneeId,
+        carrierId: input.carrierId,
+        loadingSiteId: input.loadingSiteId ?? null,
+        originPlaceId: input.originPlaceId,
+        destinationPlaceId: input.destinationPlaceId,
+        plannedDepartureAt: input.plannedDepartureAt,
+        plannedArrivalAt: input.plannedArrivalAt,
+        plannedRoute: input.plannedRoute ?? null,
+        emergencyContactName: input.emergencyContactName,
+        emergencyContactPhone: input.emergencyContactPhone,
+        emergencyMeasures: input.emergencyMeasures ?? null,
+        permitIds: input.permitIds ?? [],
+        createdByUserId: p.userId,
+      } as Partial<Waybill>);
+      await this.saveLines(m, w.id, lines);
+      await this.appendEvent(m, w, { type: 'created', from: null, to: 'draft', actor: { principal: p, requestId }, role: 'shipper', payload: { lines: lines.length } });
+      return this.view(await this.load(w.id, m));
+    });
+  }
+
+  async update(p: Principal, id: string, input: UpdateWaybill, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      if (!roles.includes('shipper')) throw new ForbiddenError('ROLE_REQUIRED', 'Only the shipper edits a draft');
+      if (w.status !== 'draft') throw new ConflictError('WAYBILL_NOT_DRAFT', 'Only a draft can be edited; amend an issued waybill instead', { status: w.status });
+      await this.checkParties(p, { ...w, ...input } as CreateWaybill, m);
+      const { lines, ...fields } = input;
+      if (Object.keys(fields).length) await m.update(Waybill, id, fields);
+      if (lines) await this.replaceLines(m, id, this.fillLines(lines));
+      await this.appendEvent(m, w, { type: 'edited', from: 'draft', to: 'draft', actor: { principal: p, requestId }, role: 'shipper', payload: { fields: Object.keys(input) } });
+      return this.view(await this.load(id, m));
+    });
+  }
+
+  // The carrier assigns its vehicle, trailer, tank, driver and escort (its own records only).
+  async dispatch(p: Principal, id: string, d: Dispatch, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      if (!roles.includes('carrier')) throw new ForbiddenError('ROLE_REQUIRED', "Only the waybill's carrier dispatches");
+      if (w.status !== 'draft') throw new ConflictError('WAYBILL_NOT_DRAFT', 'Dispatch changes on an issued waybill are amendments', { status: w.status });
+      await this.checkDispatch(m, w.carrierId!, d);
+      await m.update(Waybill, id, { ...this.dispatchFields(d), dispatchedAt: new Date() });
+      await this.appendEvent(m, w, { type: 'dispatched', from: 'draft', to: 'draft', actor: { principal: p, requestId }, role: 'carrier', payload: { ...d } });
+      return this.view(await this.load(id, m));
+    });
+  }
+
+  // ---------------------------------------------------------------- issue and amend
+
+  async issue(p: Principal, id: string, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const role = this.decide(w.status, 'issue', roles);
+      await this.signVersion(m, w, { principal: p, requestId }, role, 'issued', { type: 'issued' });
+      this.announce(w, 'issued');
+      return this.view(await this.load(id, m));
+    });
+  }
+
+  // A change to an issued waybill makes a new version with a new QR; any check made on the old version no longer
+  // counts (the waybill goes back to issued and needs a new check).
+  async amend(p: Principal, id: string, input: Amend, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const role = this.decide(w.status, 'amend', roles);
+      if (input.changes && !roles.includes('shipper') && !roles.includes('admin')) {
+        throw new ForbiddenError('ROLE_REQUIRED', 'Only the shipper changes the goods, parties, times or route');
+      }
+      if (input.dispatch && !roles.includes('carrier')) throw new ForbiddenError('ROLE_REQUIRED', 'Only the carrier changes vehicle and crew');
+      if (input.changes) {
+        const { lines, ...fields } = input.changes;
+        await this.checkParties(p, { ...w, ...fields } as unknown as CreateWaybill, m, w.shipperId);
+        if (Object.keys(fields).length) await m.update(Waybill, id, fields);
+        if (lines) await this.replaceLines(m, id, this.fillLines(lines));
+      }
+      if (input.dispatch) {
+        const merged = { vehicleId: w.vehicleId, trailerId: w.trailerId, tankId: w.tankId, driverId: w.driverId, escortId: w.escortId, ...input.dispatch } as Dispatch;
+        await this.checkDispatch(m, w.carrierId!, merged);
+        await m.update(Waybill, id, this.dispatchFields(merged));
+      }
+      const fresh = await this.load(id, m, true);
+      await this.signVersion(m, fresh, { principal: p, requestId }, role, 'issued', {
+        type: 'amended',
+        reason: input.reason,
+        voidedStatus: w.status,
+        changed: [...Object.keys(input.changes ?? {}), ...Object.keys(input.dispatch ?? {})],
+      });
+      this.announce(fresh, 'amended');
+      return this.view(await this.load(id, m));
+    });
+  }
+
+  // Validates, snapshots the certificates, builds and signs the document, stores the version and moves to `to`.
+  private async signVersion(m: EntityManager, w: Waybill, actor: Actor, role: WaybillActorRole, to: 'issued', event: { type: string } & Record<string, unknown>) {
+    const at = new Date();
+    const ctx = await this.gather(m, w);
+    const problems = validateIssue(ctx.snapshot(at));
+    if (problems.length) {
+      throw new RuleViolationError('ISSUE_REFUSED', `The waybill cannot be issued: ${problems.map((x) => x.message).join('; ')}`, { problems });
+    }
+    const version = event.type === 'issued' ? w.version : w.version + 1;
+    const document: WaybillDocument = ctx.document(w, version, at);
+    const hash = documentHash(document);
+    const qr = await this.qr.sign({ n: w.number, v: version, h: hash.slice(0, 32), t: at.toISOString() });
+    await m.insert(WaybillVersion, { waybillId: w.id, version, document: document as never, documentHash: hash, qr });
+    await m.update(Waybill, w.id, {
+      status: to,
+      version,
+      documentHash: hash,
+      qr,
+      issuedAt: w.issuedAt ?? at,
+      certificateSnapshot: ctx.certificates(at) as never,
+    });
+    for (const permit of ctx.permits) if (permit.singleUse) await this.permits.consume(permit.id, w.id, m);
+    const { type, ...payload } = event;
+    await this.appendEvent(m, w, { type, from: w.status, to, actor, role, payload: { ...payload, version, documentHash: hash } });
+  }
+
+  // Everything issue validation and the document need, read in one place.
+  private async gather(m: EntityManager, w: Waybill) {
+    const orgIds = [w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId].filter((x): x is string => !!x);
+    const orgs = new Map((await m.findBy(Organisation, { id: In(orgIds) })).map((o) => [o.id, o] as const));
+    const byId = async <E>(entity: new () => E, id: string | null) => (id ? ((await m.findOneBy(entity, { id } as never)) as E | null) : null);
+    const [vehicle, trailer, tank, driver, escort, licence] = await Promise.all([
+      byId(Vehicle, w.vehicleId),
+      byId(Vehicle, w.trailerId),
+      byId(Tank, w.tankId),
+      byId(Person, w.driverId),
+      byId(Person, w.escortId),
+      w.carrierId ? m.findOneBy(CarrierLicence, { organisationId: w.carrierId }) : null,
+    ]);
+    const placeRows = await this.places.byIds([w.originPlaceId, w.destinationPlaceId].filter((x): x is string => !!x), m);
+    const places = new Map(placeRows.map((pl) => [pl.id, pl]));
+    const permits: Permit[] = await this.permits.forWaybill(w.permitIds, m);
+    const lines = (w.lines ?? []).map((l) => this.lineFromRow(l));
+    const today = shanghaiDate(new Date());
+    const subjects = [
+      ...orgIds.map((id) => ({ type: 'organisation' as const, id })),
+      ...[vehicle, trailer].filter((v): v is Vehicle => !!v).map((v) => ({ type: 'vehicle' as const, id: v.id })),
+      ...[driver, escort].filter((x): x is Person => !!x).map((x) => ({ type: 'person' as const, id: x.id })),
+    ];
+    const entries = await this.blacklist.activeFor(subjects, today, m);
+    const labelOf = (type: string, id: string) =>
+      type === 'organisation'
+        ? (orgs.get(id)?.name ?? id)
+        : type === 'vehicle'
+          ? ([vehicle, trailer].find((v) => v?.id === id)?.plateNumber ?? id)
+          : ([driver, escort].find((x) => x?.id === id)?.name ?? id);
+    const blacklisted = [...new Map(entries.map((e) => [`${e.subjectType}:${e.subjectId}`, e])).values()].map((e) => {
+      // An entry found through identity (same plate / ID number / credit code) is shown against the dispatched record.
+      const subject = subjects.find((s) => s.type === e.subjectType && s.id === e.subjectId) ?? subjects.find((s) => s.type === e.subjectType)!;
+      return { subjectType: e.subjectType, subjectId: subject.id, label: labelOf(e.subjectType, subject.id), reason: e.reason };
+    });
+    const party = (id: string | null) => {
+      const o = id ? orgs.get(id) : undefined;
+      return o ? { id: o.id, name: o.name, uscc: o.uscc, regionCode: o.regionCode, contactPhone: o.contactPhone } : null;
+    };
+    const placeDoc = (id: string | null) => {
+      const pl = id ? places.get(id) : undefined;
+      return pl ? { id: pl.id, name: pl.name, address: pl.address, regionCode: pl.regionCode, lat: pl.lat, lon: pl.lon } : null;
+    };
+    const personDoc = (x: Person | null) => (x ? { name: x.name, idNumberMasked: maskIdNumber(x.idNumber), qualificationCertNumber: x.qualificationCertNumber } : null);
+    const carrier = party(w.carrierId);
+    return {
+      permits,
+      snapshot: (at: Date): IssueSnapshot => ({
+        at,
+        today,
+        lines,
+        consigneeId: w.consigneeId,
+        carrier: carrier ? { id: carrier.id, name: carrier.name } : null,
+        licence: licence ? { number: licence.number, validUntil: licence.validUntil, scope: licence.scope, highlyToxic: licence.highlyToxic } : null,
+        vehicle,
+        trailer,
+        tank,
+        driver,
+        escort,
+        blacklisted,
+        permits,
+      }),
+      certificates: (at: Date) => {
+        const day = shanghaiDate(at);
+        return {
+          asOf: day,
+          licence,
+          vehicle,
+          trailer,
+          tank,
+          driver: driver ? { ...driver, idNumber: maskIdNumber(driver.idNumber) } : null,
+          escort: escort ? { ...escort, idNumber: maskIdNumber(escort.idNumber) } : null,
+          status: [
+            ...(vehicle ? vehicleCertificates(vehicle, 'vehicle', day, 30) : []),
+            ...(trailer ? vehicleCertificates(trailer, 'trailer', day, 30) : []),
+            ...(tank ? tankCertificates(tank, day, 30) : []),
+            ...(driver ? personCertificates(driver, 'driver', day, 30) : []),
+            ...(escort ? personCertificates(escort, 'escort', day, 30) : []),
+          ],
+        };
+      },
+      document: (wb: Waybill, version: number, at: Date): WaybillDocument => ({
+        number: wb.number,
+        version,
+        issuedAt: at.toISOString(),
+        shipper: party(wb.shipperId),
+        consignee: party(wb.consigneeId),
+        carrier,
+        loadingSite: party(wb.loadingSiteId),
+        origin: placeDoc(wb.originPlaceId),
+        destination: placeDoc(wb.destinationPlaceId),
+        plannedDepartureAt: wb.plannedDepartureAt?.toISOString() ?? null,
+        plannedArrivalAt: wb.plannedArrivalAt?.toISOString() ?? null,
+        plannedRoute: wb.plannedRoute,
+        emergencyContact: { name: wb.emergencyContactName, phone: wb.emergencyContactPhone, measures: wb.emergencyMeasures },
+        vehicle: vehicle ? { plateNumber: vehicle.plateNumber, plateColour: vehicle.plateColour } : null,
+        trailer: trailer ? { plateNumber: trailer.plateNumber } : null,
+        tank: tank ? { number: tank.number, tankCode: tank.tankCode } : null,
+        driver: personDoc(driver),
+        escort: personDoc(escort),
+        permits: permits.map((x) => ({ type: x.type, number: x.number, issuer: x.issuer })),
+        lines: lines.map((l) => ({
+          lineNo: l.lineNo,
+          unNumber: l.unNumber,
+          name: l.name,
+          hazardClass: l.hazardClass,
+          subsidiaryRisks: l.subsidiaryRisks,
+          packingGroup: l.packingGroup,
+          labels: l.labels,
+          tunnelCode: l.tunnelCode,
+          packagingType: l.packagingType,
+          packageCount: l.packageCount,
+          declaredQuantity: l.declaredQuantity,
+          unit: l.unit,
+          sdsRef: l.sdsRef,
+          labelRef: l.labelRef,
+        })),
+      }),
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  // Actions other modules and the API take: cancel, loading, departure, arrival, incidents, closing. The check
+  // outcome comes only from the loading-checks module (role 'loader' through transitionAs).
+  async transition(p: Principal, id: string, input: Transition, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      if (input.expectedRowVersion !== undefined && input.expectedRowVersion !== w.rowVersion) {
+        throw new ConflictError('WAYBILL_CHANGED', 'The waybill changed since you read it; reload and try again', { rowVersion: w.rowVersion });
+      }
+      const role = this.decide(w.status, input.action, roles);
+      return this.apply(m, w, input.action, role, { principal: p, requestId }, input);
+    });
+  }
+
+  // For modules acting on behalf of a party (loading checks, tracking geofences): same rules, explicit role.
+  async transitionAs(id: string, action: WaybillAction, role: WaybillActorRole, actor: Actor, payload: Record<string, unknown> = {}, m?: EntityManager) {
+    const run = async (tx: EntityManager) => {
+      const w = await this.load(id, tx, true);
+      this.decide(w.status, action, [role]);
+      return this.apply(tx, w, action, role, actor, payload as Transition);
+    };
+    return m ? run(m) : this.ds.transaction(run);
+  }
+
+  private async apply(m: EntityManager, w: Waybill, action: WaybillAction, role: WaybillActorRole, actor: Actor, input: Partial<Transition> & Record<string, unknown>) {
+    const to = checkTransition({ status: w.status, action, roles: [role] });
+    if (!to.ok) throw new ConflictError(to.code, to.message);
+    const payload: Record<string, unknown> = {};
+    if (input.note) payload.note = input.note;
+    if (input.position) payload.position = input.position;
+    if (action === 'finish-loading') {
+      if (!input.lines?.length) throw new BadRequestError('LOADED_QUANTITIES_REQUIRED', 'Record the loaded quantity of every line');
+      await this.recordQuantities(m, w, input.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.loadedQuantity, packages: l.loadedPackages })), 'loaded');
+      payload.lines = input.lines;
+      payload.seals = input.seals ?? [];
+    }
+    if (action === 'cancel') for (const id of w.permitIds) await this.permits.release(id, w.id, m);
+    for (const [k, v] of Object.entries(input)) if (!['action', 'note', 'position', 'lines', 'seals', 'expectedRowVersion'].includes(k)) payload[k] = v;
+    await m.update(Waybill, w.id, { status: to.to });
+    await this.appendEvent(m, w, { type: action, from: w.status, to: to.to, actor, role, payload });
+    this.announce({ ...w, status: to.to } as Waybill, action);
+    return this.view(await this.load(w.id, m));
+  }
+
+  // The consignee records what arrived; reconciliation closes the loop or opens a discrepancy.
+  async deliver(p: Principal, id: string, input: Delivery, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const role = this.decide(w.status, 'deliver', roles);
+      await this.recordQuantities(m, w, input.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.receivedQuantity, packages: l.receivedPackages })), 'received');
+      const actor = { principal: p, requestId };
+      await m.update(Waybill, w.id, { status: 'delivered' });
+      await this.appendEvent(m, w, { type: 'deliver', from: w.status, to: 'delivered', actor, role, payload: { lines: input.lines, sealsIntact: input.sealsIntact, note: input.note } });
+      const fresh = await this.load(id, m);
+      const result = this.reconcile(fresh);
+      const ok = result.ok && input.sealsIntact;
+      const next = ok ? 'closed' : 'discrepancy';
+      await m.update(Waybill, w.id, { status: next });
+      await this.appendEvent(m, fresh, {
+        type: ok ? 'reconcile-ok' : 'reconcile-discrepancy',
+        from: 'delivered',
+        to: next,
+        actor: SYSTEM_ACTOR,
+        role: 'system',
+        payload: { issues: result.issues, sealsIntact: input.sealsIntact },
+      });
+      this.announce({ ...w, status: next } as Waybill, next);
+      return { ...this.view(await this.load(id, m)), reconciliation: { ok, sealsIntact: input.sealsIntact, issues: result.issues } };
+    });
+  }
+
+  async resolve(p: Principal, id: string, input: Resolve, requestId?: string) {
+    return this.ds.transaction(async (m) => {
+      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const role = this.decide(w.status, 'resolve-discrepancy', roles);
+      await m.update(Waybill, w.id, { status: 'closed' });
+      await this.appendEvent(m, w, { type: 'resolve-discrepancy', from: w.status, to: 'closed', actor: { principal: p, requestId }, role, payload: { resolution: input.resolution } });
+      this.announce({ ...w, status: 'closed' } as Waybill, 'closed');
+      return this.view(await this.load(id, m));
+    });
+  }
+
+  reconcile(w: Waybill) {
+    return reconcileWaybill(
+      (w.lines ?? []).map((l) => ({
+        lineNo: l.lineNo,
+        unit: l.unit,
+        declared: Number(l.declaredQuantity),
+        loaded: l.loadedQuantity === null ? null : Number(l.loadedQuantity),
+        received: l.receivedQuantity === null ? null : Number(l.receivedQuantity),
+        packagesDeclared: l.packageCount,
+        packagesLoaded: l.loadedPackages,
+        packagesReceived: l.receivedPackages,
+        zeroTolerance: isZeroToleranceLine({ hazardClass: l.hazardClass, flags: l.flags }),
+        // DOMAIN.md proposal: ±0.5 % or 50 kg, whichever larger, scaled to the line's unit.
+        tolerance: { percent: LIQUID_IN_TANK_TOLERANCE_KG.percent, absolute: l.unit === 't' ? 0.05 : l.unit === 'm3' ? 0.05 : LIQUID_IN_TANK_TOLERANCE_KG.absolute },
+      })),
+    );
+  }
+
+  // ---------------------------------------------------------------- events, QR, verification
+
+  async events(p: Principal, id: string) {
+    await this.getVisible(p, id);
+    return this.ds.getRepository(WaybillEvent).find({ where: { waybillId: id }, order: { seq: 'ASC' } });
+  }
+
+  async verifyEvents(p: Principal, id: string) {
+    const events = await this.events(p, id);
+    const result = verifyChain(events.map((e) => this.chainBody(e)));
+    return { waybillId: id, events: events.length, ...result };
+  }
+
+  async publicKey() {
+    return this.qr.publicKey();
+  }
+
+  // Anyone may verify a scanned QR: genuine or not, current or superseded, and the waybill's essentials.
+  async verifyQr(qr: string) {
+    const check = await this.qr.verify(qr);
+    if (!check.ok) return { genuine: false, code: check.code };
+    const [row] = await this.ds.query(
+      `SELECT v.document, v.document_hash, w.version AS current_version, w.status FROM waybills w
+         JOIN waybill_versions v ON v.waybill_id = w.id AND v.version = $2 WHERE w.number = $1`,
+      [check.payload.n, check.payload.v],
+    );
+    if (!row || !(row.document_hash as string).startsWith(check.payload.h)) {
+      // Signed by our key but unknown here: say so rather than show anything.
+      return { genuine: true, known: false, code: 'WAYBILL_UNKNOWN', number: check.payload.n, version: check.payload.v };
+    }
+    return {
+      genuine: true,
+      known: true,
+      current: row.current_version === check.payload.v,
+      status: row.current_version === check.payload.v ? row.status : 'superseded',
+      currentVersion: row.current_version,
+      waybill: publicEssentials(row.document as WaybillDocument),
+    };
+  }
+
+  async version(p: Principal, id: string, version?: number) {
+    const { waybill } = await this.getVisible(p, id);
+    const row = await this.ds.getRepository(WaybillVersion).findOneBy({ waybillId: id, version: version ?? waybill.version });
+    if (!row) throw new NotFoundError('WAYBILL_VERSION_NOT_FOUND', 'This waybill has no issued version yet');
+    return { waybill, document: row.document as unknown as WaybillDocument, qr: row.qr, documentHash: row.documentHash };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  // The transition rule, as an HTTP answer: 409 for an illegal transition, 403 for a role that may not.
+  private decide(status: string, action: WaybillAction, roles: WaybillActorRole[]): WaybillActorRole {
+    let last: { code: string; message: string } | undefined;
+    for (const role of roles) {
+      const r = checkTransition({ status, action, roles: [role] });
+      if (r.ok) return role;
+      last = r;
+      if (r.code === 'ILLEGAL_TRANSITION') throw new ConflictError('ILLEGAL_TRANSITION', r.message, { status, action });
+    }
+    const probe = checkTransition({ status, action, roles: ['system'] });
+    if (!probe.ok && probe.code === 'ILLEGAL_TRANSITION') throw new ConflictError('ILLEGAL_TRANSITION', probe.message, { status, action });
+    throw new ForbiddenError('ROLE_NOT_ALLOWED', last?.message ?? `Your role on this waybill does not allow ${action}`, { status, action, roles });
+  }
+
+  private fillLines(inputs: WaybillLineInput[]): FilledLine[] {
+    const problems: IssueProblem[] = [];
+    const lines: FilledLine[] = [];
+    inputs.forEach((input, i) => {
+      const entry = this.goods.describe(input.unNumber) ?? undefined;
+      const r = fillLine(input, i + 1, entry);
+      problems.push(...r.problems);
+      if (r.line) {
+        r.line.flags.highConsequence = isHighConsequence({
+          unNumber: r.line.unNumber,
+          hazardClass: r.line.hazardClass,
+          classificationCode: r.line.classificationCode ?? undefined,
+          packingGroup: r.line.packingGroup ?? undefined,
+          quantity: r.line.declaredQuantity,
+          unit: r.line.unit,
+          carriage: r.line.packageCount ? 'packages' : 'tank',
+        }) || undefined;
+        if (!r.line.flags.highConsequence) delete r.line.flags.highConsequence;
+        lines.push(r.line);
+      }
+    });
+    if (problems.length) throw new RuleViolationError('GOODS_INVALID', problems.map((x) => x.message).join('; '), { problems });
+    return lines;
+  }
+
+  private lineFromRow(l: WaybillLine): FilledLine {
+    return {
+      lineNo: l.lineNo,
+      unNumber: l.unNumber,
+      name: l.name,
+      hazardClass: l.hazardClass,
+      subsidiaryRisks: l.subsidiaryRisks,
+      packingGroup: l.packingGroup,
+      labels: l.labels,
+      classificationCode: l.classificationCode,
+      tunnelCode: l.tunnelCode,
+      tankCode: null,
+      packagingType: l.packagingType,
+      packageCount: l.packageCount,
+      declaredQuantity: Number(l.declaredQuantity),
+      unit: l.unit,
+      limitedQuantity: l.limitedQuantity,
+      sdsRef: l.sdsRef,
+      labelRef: l.labelRef,
+      flags: l.flags,
+    };
+  }
+
+  private async saveLines(m: EntityManager, waybillId: string, lines: FilledLine[]) {
+    await m.insert(
+      WaybillLine,
+      lines.map(({ tankCode: _t, declaredQuantity, ...l }) => ({ ...l, waybillId, declaredQuantity: String(declaredQuantity) })),
+    );
+  }
+
+  private async replaceLines(m: EntityManager, waybillId: string, lines: FilledLine[]) {
+    await m.delete(WaybillLine, { waybillId });
+    await this.saveLines(m, waybillId, lines);
+  }
+
+  private async recordQuantities(m: EntityManager, w: Waybill, lines: { lineNo: number; quantity: number; packages?: number }[], stage: 'loaded' | 'received') {
+    const known = new Set((w.lines ?? []).map((l) => l.lineNo));
+    const unknown = lines.filter((l) => !known.has(l.lineNo)).map((l) => l.lineNo);
+    const missing = [...known].filter((n) => !lines.some((l) => l.lineNo === n));
+    if (unknown.length || missing.length) {
+      throw new BadRequestError('LINES_MISMATCH', `Give a quantity for each line of the waybill (lines ${[...known].join(', ')})`, { unknown, missing });
+    }
+    for (const l of lines) {
+      await m.update(
+        WaybillLine,
+        { waybillId: w.id, lineNo: l.lineNo },
+        stage === 'loaded'
+          ? { loadedQuantity: String(l.quantity), loadedPackages: l.packages ?? null }
+          : { receivedQuantity: String(l.quantity), receivedPackages: l.packages ?? null },
+      );
+    }
+  }
+
+  private async checkParties(p: Principal, input: Partial<CreateWaybill>, m: EntityManager, shipperId = p.organisationId) {
+    const expect = async (id: string | null | undefined, kind: string, field: string) => {
+      if (!id) return;
+      const [o] = await m.query(`SELECT kind, status FROM organisations WHERE id = $1`, [id]);
+      if (!o || o.kind !== kind || o.status !== 'active') {
+        throw new BadRequestError('PARTY_INVALID', `${field} must name an active ${kind.replace('_', ' ')} organisation`, { field });
+      }
+    };
+    await expect(input.consigneeId, 'consignee', 'consigneeId');
+    await expect(input.carrierId, 'carrier', 'carrierId');
+    await expect(input.loadingSiteId, 'loading_site', 'loadingSiteId');
+    const shipper: Principal = isAdmin(p) ? p : { ...p, organisationId: shipperId };
+    if (input.originPlaceId) await this.places.getOfKind(shipper, input.originPlaceId, ['loading_site', 'address']);
+    if (input.destinationPlaceId) await this.places.getOfKind(shipper, input.destinationPlaceId, ['unloading_site', 'address']);
+    for (const id of input.permitIds ?? []) {
+      const [permit] = await m.query(`SELECT organisation_id FROM permits WHERE id = $1`, [id]);
+      if (!permit || ![shipperId, input.carrierId].includes(permit.organisation_id)) {
+        throw new NotFoundError('PERMIT_NOT_FOUND', 'No such permit held by the shipper or the carrier', { permitId: id });
+      }
+    }
+  }
+
+  private async checkDispatch(m: EntityManager, carrierId: string, d: Dispatch) {
+    const own = async (entity: typeof Vehicle | typeof Tank | typeof Person, id: string | null | undefined, field: string) => {
+      if (!id) return null;
+      const row = await m.findOneBy(entity as typeof Vehicle, { id, organisationId: carrierId, status: 'active' } as never);
+      if (!row) throw new NotFoundError('LINKED_RECORD_NOT_FOUND', `${field}: no such active record of the carrier`, { field });
+      return row as unknown as Vehicle & Person;
+    };
+    const vehicle = await own(Vehicle, d.vehicleId, 'vehicleId');
+    if (vehicle && vehicle.kind === 'trailer') throw new BadRequestError('VEHICLE_IS_TRAILER', 'vehicleId names a trailer; put it in trailerId');
+    const trailer = await own(Vehicle, d.trailerId, 'trailerId');
+    if (trailer && trailer.kind !== 'trailer') throw new BadRequestError('NOT_A_TRAILER', 'trailerId must name a trailer');
+    await own(Tank, d.tankId, 'tankId');
+    await own(Person, d.driverId, 'driverId');
+    await own(Person, d.escortId, 'escortId');
+  }
+
+  private dispatchFields(d: Dispatch) {
+    return { vehicleId: d.vehicleId, trailerId: d.trailerId ?? null, tankId: d.tankId ?? null, driverId: d.driverId, escortId: d.escortId ?? null };
+  }
+
+  private chainBody(e: WaybillEvent) {
+    return {
+      seq: e.seq,
+      hash: e.hash,
+      prevHash: e.prevHash,
+      waybillId: e.waybillId,
+      at: e.at,
+      type: e.type,
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      version: e.version,
+      actor: { userId: e.actorUserId, organisationId: e.actorOrganisationId, role: e.actorRole },
+      payload: e.payload,
+    };
+  }
+
+  private async appendEvent(
+    m: EntityManager,
+    w: Waybill,
+    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown> },
+  ) {
+    const [last] = await m.query(`SELECT seq, hash FROM waybill_events WHERE waybill_id = $1 ORDER BY seq DESC LIMIT 1`, [w.id]);
+    const [{ version }] = await m.query(`SELECT version FROM waybills WHERE id = $1`, [w.id]);
+    // Round-trip the payload through JSON so that what is hashed is exactly what jsonb will give back.
+    const payload = JSON.parse(canonicalJson(e.payload)) as Record<string, unknown>;
+    const at = new Date(Math.floor(Date.now()));
+    const body = {
+      waybillId: w.id,
+      at,
+      type: e.type,
+      fromStatus: e.from,
+      toStatus: e.to,
+      version,
+      actor: { userId: e.actor.principal?.userId ?? null, organisationId: e.actor.principal?.organisationId ?? null, role: e.role },
+      payload,
+    };
+    const chained = chainEvent(last ?? null, body);
+    await m.insert(WaybillEvent, {
+      waybillId: w.id,
+      seq: chained.seq,
+      at,
+      type: e.type,
+      fromStatus: e.from,
+      toStatus: e.to,
+      version,
+      actorUserId: body.actor.userId,
+      actorOrganisationId: body.actor.organisationId,
+      actorRole: e.role,
+      payload: payload as never,
+      prevHash: chained.prevHash,
+      hash: chained.hash,
+    });
+  }
+
+  // Live status to the parties and the authorities of the places involved (best effort, after the write).
+  private announce(w: Waybill, what: string) {
+    const rooms = [w.shipperId, w.carrierId, w.consigneeId, w.loadingSiteId].filter((x): x is string => !!x).map(orgRoom);
+    void this.ds
+      .query(`SELECT region_code FROM places WHERE id = ANY($1::uuid[])`, [[w.originPlaceId, w.destinationPlaceId].filter(Boolean)])
+      .then((rows: { region_code: string }[]) => {
+        const regions = rows.flatMap((r) => regionRoomsFor(r.region_code));
+        this.live.emit([...new Set([...rooms, ...regions])], 'waybill', { id: w.id, number: w.number, status: w.status, event: what });
+      })
+      .catch(() => undefined);
+  }
+}
+
+export type { Place };
