@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { seedDemoFleet } from './demo/demo-fleet.seed.js';
+import { seedDemoWaybills } from './demo/demo-waybills.seed.js';
 import { DEMO_PASSWORD, seedDemo } from './demo/demo.seed.js';
 import { runServer } from './server.js';
 
@@ -15,6 +16,7 @@ let accounts: Awaited<ReturnType<typeof seedDemo>> = [];
 runServer(demoDefaults, async (app) => {
   accounts = await seedDemo(app);
   await seedDemoFleet(app);
+  await seedDemoWaybills(app);
 })
   .then(({ url, env }) => {
     const rows = [

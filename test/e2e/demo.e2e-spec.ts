@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DEMO_BLACKLISTED_CARRIER, seedDemoFleet } from '../../src/demo/demo-fleet.seed.js';
+import { seedDemoWaybills } from '../../src/demo/demo-waybills.seed.js';
 import { DEMO_ORGANISATIONS, DEMO_PASSWORD, seedDemo } from '../../src/demo/demo.seed.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -38,5 +39,16 @@ describe('demo dataset', () => {
     const shipper = await t.login('demo-shipper', DEMO_PASSWORD);
     const bl = await request(t.http).get(`/blacklist/status?organisationId=${barred}`).set(bearer(shipper));
     expect(bl.body.blacklisted).toBe(true);
+  });
+
+  it('should seed waybills in several states, once, each with a verifiable chain', async () => {
+    await seedDemoWaybills(t.app);
+    await seedDemoWaybills(t.app);
+    const rows: { status: string; id: string }[] = await t.ds.query(`SELECT id, status FROM waybills ORDER BY created_at`);
+    expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'closed', 'discrepancy', 'draft', 'in_transit', 'issued']);
+    const shipper = await t.login('demo-shipper', DEMO_PASSWORD);
+    for (const r of rows) {
+      expect((await request(t.http).get(`/waybills/${r.id}/events/verify`).set(bearer(shipper))).body.ok).toBe(true);
+    }
   });
 });

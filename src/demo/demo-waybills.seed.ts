@@ -1,0 +1,118 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import polyline from '@googlemaps/polyline-codec';
+import { DataSource } from 'typeorm';
+import type { OrganisationKind } from '../accounts/organisation.entity.js';
+import type { Principal } from '../accounts/principal.js';
+import type { Role } from '../accounts/roles.js';
+import { PlacesService } from '../waybills/places.service.js';
+import { WaybillsService } from '../waybills/waybills.service.js';
+
+// Demo waybills from the Ordos methanol loading station to the Hohhot chemical park, in several states: a draft,
+// an issued one waiting for its check, one in transit, one closed, one in discrepancy and one cancelled.
+
+// Ordos (鄂尔多斯) → Dongsheng → Baotou → Hohhot along the G6/G65 corridor, roughly (lat, lon).
+export const DEMO_ROUTE: [number, number][] = [
+  [39.6048, 109.7829],
+  [39.8199, 109.9905],
+  [40.1136, 110.0493],
+  [40.5804, 110.0301],
+  [40.6574, 110.5287],
+  [40.7313, 111.0471],
+  [40.8071, 111.4527],
+  [40.8425, 111.7499],
+];
+
+const principal = async (ds: DataSource, name: string, kind: OrganisationKind, roles: Role[]): Promise<Principal> => {
+  const [org] = await ds.query(`SELECT id, region_code FROM organisations WHERE name = $1`, [name]);
+  return {
+    kind: 'user',
+    userId: null,
+    apiKeyId: null,
+    sessionId: null,
+    organisationId: org.id,
+    organisationKind: kind,
+    regionCode: org.region_code,
+    roles,
+    mustChangePassword: false,
+  };
+};
+
+export async function seedDemoWaybills(app: INestApplicationContext): Promise<void> {
+  const ds = app.get(DataSource);
+  const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM waybills`);
+  if (count > 0) return;
+  const shipper = await principal(ds, '鄂尔多斯煤化工有限公司', 'shipper', ['org_admin', 'shipper']);
+  const carrier = await principal(ds, '包头危货运输有限公司', 'carrier', ['org_admin', 'carrier']);
+  const consignee = await principal(ds, '呼和浩特化工园区收货中心', 'consignee', ['org_admin', 'consignee']);
+  const loader = await principal(ds, '鄂尔多斯甲醇装车站', 'loading_site', ['org_admin', 'loader']);
+  const places = app.get(PlacesService);
+  const origin = await places.create(loader, {
+    kind: 'loading_site',
+    name: '鄂尔多斯甲醇装车站 1号栈台',
+    address: '内蒙古鄂尔多斯市准格尔旗大路工业园区',
+    regionCode: '150622',
+    lat: DEMO_ROUTE[0]![0],
+    lon: DEMO_ROUTE[0]![1],
+    radiusM: 400,
+  } as never);
+  const destination = await places.create(consignee, {
+    kind: 'unloading_site',
+    name: '呼和浩特化工园区 3号罐区',
+    address: '内蒙古呼和浩特市托克托县工业园区',
+    regionCode: '150122',
+    lat: DEMO_ROUTE.at(-1)![0],
+    lon: DEMO_ROUTE.at(-1)![1],
+    radiusM: 500,
+  } as never);
+  const [main] = await ds.query(
+    `SELECT id, usual_trailer_id, usual_tank_id, usual_driver_id, usual_escort_id FROM vehicles WHERE plate_number = '蒙B12345' AND status = 'active'`,
+  );
+  const dispatch = { vehicleId: main.id, trailerId: main.usual_trailer_id, tankId: main.usual_tank_id, driverId: main.usual_driver_id, escortId: main.usual_escort_id };
+  const waybills = app.get(WaybillsService);
+  const day = (offsetDays: number, hour: number) => new Date(Date.now() + offsetDays * 86_400_000 + (hour - 12) * 3_600_000);
+  const draft = (dep: Date, lines: { unNumber: string; declaredQuantity: number; unit: 't'; packingGroup?: 'II' | 'III' }[]) =>
+    waybills.create(shipper, {
+      consigneeId: consignee.organisationId,
+      carrierId: carrier.organisationId,
+      loadingSiteId: loader.organisationId,
+      originPlaceId: origin.id,
+      destinationPlaceId: destination.id,
+      plannedDepartureAt: dep,
+      plannedArrivalAt: new Date(dep.getTime() + 6 * 3_600_000),
+      plannedRoute: polyline.encode(DEMO_ROUTE, 5),
+      emergencyContactName: '鄂尔多斯煤化工应急值班室',
+      emergencyContactPhone: '0477-8888119',
+      emergencyMeasures: '泄漏时切断火源，用砂土围堵；着火用抗溶性泡沫灭火；人员撤离至上风向。',
+      lines: lines.map((l) => ({ ...l, packagingType: '罐车' })),
+    });
+  const methanol = [{ unNumber: '1230', declaredQuantity: 28, unit: 't' as const }];
+  const diesel = [{ unNumber: '1202', declaredQuantity: 25, unit: 't' as const, packingGroup: 'III' as const }];
+  const issue = async (dep: Date, lines: typeof methanol) => {
+    const w = await draft(dep, lines);
+    await waybills.dispatch(carrier, w.id, dispatch);
+    return waybills.issue(shipper, w.id);
+  };
+  const load = async (id: string, qty: number) => {
+    await waybills.transitionAs(id, 'check-pass', 'loader', { principal: loader }, { note: '演示数据：查验通过' });
+    await waybills.transition(loader, id, { action: 'start-loading' });
+    await waybills.transition(loader, id, { action: 'finish-loading', lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-0001', 'QF-0002'] });
+  };
+
+  await draft(day(2, 8), methanol); // draft
+  await issue(day(1, 8), methanol); // issued, waiting for its check
+  const moving = await issue(day(0, 9), methanol); // in transit
+  await load(moving.id, 27.96);
+  await waybills.transition(carrier, moving.id, { action: 'depart' });
+  const done = await issue(day(-2, 8), diesel); // closed
+  await load(done.id, 25);
+  await waybills.transition(carrier, done.id, { action: 'depart' });
+  await waybills.transition(carrier, done.id, { action: 'arrive' });
+  await waybills.deliver(consignee, done.id, { lines: [{ lineNo: 1, receivedQuantity: 24.97 }], sealsIntact: true });
+  const short = await issue(day(-1, 8), methanol); // discrepancy (methanol in a tank: zero tolerance)
+  await load(short.id, 28);
+  await waybills.transition(carrier, short.id, { action: 'depart' });
+  await waybills.transition(carrier, short.id, { action: 'arrive' });
+  await waybills.deliver(consignee, short.id, { lines: [{ lineNo: 1, receivedQuantity: 27.6 }], sealsIntact: true, note: '地磅复核短少约400kg' });
+  const dropped = await issue(day(3, 8), diesel); // cancelled
+  await waybills.transition(shipper, dropped.id, { action: 'cancel', note: '客户取消订单' });
+}
