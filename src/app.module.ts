@@ -11,6 +11,7 @@ import { OpsModule } from './ops/ops.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { VehiclesModule } from './vehicles/vehicles.module.js';
 import { WaybillsModule } from './waybills/waybills.module.js';
+import { LoadingChecksModule } from './loading-checks/loading-checks.module.js';
 import { PartiesModule } from './waybills/parties.module.js';
 
 @Module({})
@@ -18,7 +19,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, PartiesModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, LoadingChecksModule, PartiesModule],
     };
   }
 }

@@ -33,6 +33,8 @@ export async function createApp(env: Env): Promise<NestExpressApplication> {
   app.useBodyParser('urlencoded', { limit: env.BODY_LIMIT, extended: false });
   // Fleet imports post the CSV file itself, as bytes: it may be GBK, which only the import can tell.
   app.useBodyParser('raw', { type: ['text/csv', 'application/csv'], limit: CSV_BODY_LIMIT });
+  // Gate photos (loading checks), posted as the raw image.
+  app.useBodyParser('raw', { type: ['image/jpeg', 'image/png', 'image/webp'], limit: env.PHOTO_MAX_BYTES });
   app.useGlobalFilters(new DomainErrorFilter(env.BODY_LIMIT));
   const config = new DocumentBuilder()
     .setTitle('Hazway API')

@@ -43,6 +43,8 @@ export const EnvSchema = z.object({
   AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
   ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{3,64}$/).default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  // Largest gate photo (loading checks) accepted.
+  PHOTO_MAX_BYTES: byteSize.default(5 * 1024 * 1024),
   TERMINAL_PORT: z.coerce.number().int().min(0).max(65535).default(7808),
   // Webhooks (src/notifications/): per-attempt timeout, attempts before a delivery is 'dead', and the first
   // retry delay, doubled on each further retry (30 s, 1 min, 2 min, ... about 1 h over the default 8 attempts).

@@ -22,6 +22,10 @@ import { WaybillEvent } from '../waybills/waybill-event.entity.js';
 import { WaybillLine } from '../waybills/waybill-line.entity.js';
 import { WaybillVersion } from '../waybills/waybill-version.entity.js';
 import { Waybill } from '../waybills/waybill.entity.js';
+import { CheckPhoto } from '../loading-checks/check-photo.entity.js';
+import { CheckRuleSetting } from '../loading-checks/check-rule-setting.entity.js';
+import { LoadingCheck } from '../loading-checks/loading-check.entity.js';
+import { LoadingRecord } from '../loading-checks/loading-record.entity.js';
 
 // Registration list (not a re-export barrel): every entity the DataSource maps. Add new entities here.
 export const ENTITIES = [
@@ -49,4 +53,8 @@ export const ENTITIES = [
   WaybillLine,
   WaybillEvent,
   WaybillVersion,
+  LoadingCheck,
+  CheckPhoto,
+  CheckRuleSetting,
+  LoadingRecord,
 ];

@@ -94,8 +94,8 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   };
   const load = async (id: string, qty: number) => {
     await waybills.transitionAs(id, 'check-pass', 'loader', { principal: loader }, { note: '演示数据：查验通过' });
-    await waybills.transition(loader, id, { action: 'start-loading' });
-    await waybills.transition(loader, id, { action: 'finish-loading', lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-0001', 'QF-0002'] });
+    await waybills.transitionAs(id, 'start-loading', 'loader', { principal: loader });
+    await waybills.transitionAs(id, 'finish-loading', 'loader', { principal: loader }, { lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-0001', 'QF-0002'] });
   };
 
   await draft(day(2, 8), methanol); // draft

@@ -93,7 +93,8 @@ export const AmendSchema = z
 export type Amend = z.infer<typeof AmendSchema>;
 
 export const TransitionSchema = z.object({
-  action: z.enum(['cancel', 'start-loading', 'finish-loading', 'abort', 'depart', 'arrive', 'report-incident', 'close']),
+  // Loading is recorded through /loading (after a passing check); the check outcome only by /loading-checks.
+  action: z.enum(['cancel', 'abort', 'depart', 'arrive', 'report-incident', 'close']),
   note: z.string().trim().max(1000).optional(),
   // finish-loading: what was loaded per line, and the seals.
   lines: z

@@ -12,6 +12,6 @@ import { WaybillsService } from './waybills.service.js';
   imports: [DangerousGoodsModule, VehiclesModule, PartiesModule],
   controllers: [WaybillsController, PublicWaybillController],
   providers: [WaybillsService, QrKeysService],
-  exports: [WaybillsService],
+  exports: [WaybillsService, QrKeysService],
 })
 export class WaybillsModule {}

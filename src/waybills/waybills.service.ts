@@ -212,13 +212,15 @@ export class WaybillsService {
   // ---------------------------------------------------------------- issue and amend
 
   async issue(p: Principal, id: string, requestId?: string) {
-    return this.ds.transaction(async (m) => {
+    const { issued, placeRegions } = await this.ds.transaction(async (m) => {
       const { waybill: w, roles } = await this.getVisible(p, id, m, true);
       const role = this.decide(w.status, 'issue', roles);
-      await this.signVersion(m, w, { principal: p, requestId }, role, 'issued', { type: 'issued' });
-      this.announce(w, 'issued');
-      return this.view(await this.load(id, m));
+      const signed = await this.signVersion(m, w, { principal: p, requestId }, role, 'issued', { type: 'issued' });
+      // The row is locked and only signVersion changed it (lines untouched): answer with it rather than read it back.
+      return { issued: { ...w, ...signed.changes } as Waybill, placeRegions: signed.placeRegions };
     });
+    this.announce(issued, 'issued', placeRegions);
+    return this.view(issued);
   }
 
   // A change to an issued waybill makes a new version with a new QR; any check made on the old version no longer
@@ -267,32 +269,41 @@ export class WaybillsService {
     const hash = documentHash(document);
     const qr = await this.qr.sign({ n: w.number, v: version, h: hash.slice(0, 32), t: at.toISOString() });
     await m.insert(WaybillVersion, { waybillId: w.id, version, document: document as never, documentHash: hash, qr });
-    await m.update(Waybill, w.id, {
-      status: to,
-      version,
-      documentHash: hash,
-      qr,
-      issuedAt: w.issuedAt ?? at,
-      certificateSnapshot: ctx.certificates(at) as never,
-    });
+    // Round-tripped through JSON like the jsonb column, so the in-memory row equals the stored one.
+    const certificateSnapshot = JSON.parse(JSON.stringify(ctx.certificates(at))) as Record<string, unknown>;
+    const values = { status: to, version, documentHash: hash, qr, issuedAt: w.issuedAt ?? at, certificateSnapshot };
+    const updated = await m
+      .createQueryBuilder()
+      .update(Waybill)
+      .set(values as never)
+      .where('id = :id', { id: w.id })
+      .returning(['rowVersion', 'updatedAt'])
+      .execute();
+    const [stamp] = updated.raw as { row_version: number; updated_at: Date }[];
     for (const permit of ctx.permits) if (permit.singleUse) await this.permits.consume(permit.id, w.id, m);
     const { type, ...payload } = event;
-    await this.appendEvent(m, w, { type, from: w.status, to, actor, role, payload: { ...payload, version, documentHash: hash } });
+    await this.appendEvent(m, w, { type, from: w.status, to, actor, role, payload: { ...payload, version, documentHash: hash }, version });
+    return {
+      changes: { ...values, rowVersion: stamp!.row_version, updatedAt: stamp!.updated_at } satisfies Partial<Waybill>,
+      placeRegions: ctx.placeRegions,
+    };
   }
 
   // Everything issue validation and the document need, read in one place.
   private async gather(m: EntityManager, w: Waybill) {
     const orgIds = [w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId].filter((x): x is string => !!x);
     const orgs = new Map((await m.findBy(Organisation, { id: In(orgIds) })).map((o) => [o.id, o] as const));
-    const byId = async <E>(entity: new () => E, id: string | null) => (id ? ((await m.findOneBy(entity, { id } as never)) as E | null) : null);
-    const [vehicle, trailer, tank, driver, escort, licence] = await Promise.all([
-      byId(Vehicle, w.vehicleId),
-      byId(Vehicle, w.trailerId),
-      byId(Tank, w.tankId),
-      byId(Person, w.driverId),
-      byId(Person, w.escortId),
-      w.carrierId ? m.findOneBy(CarrierLicence, { organisationId: w.carrierId }) : null,
-    ]);
+    // One query per table (vehicle and trailer together, driver and escort together), one after another: they
+    // share the transaction's connection anyway.
+    const byIds = async <E extends { id: string }>(entity: new () => E, ids: (string | null)[]) => {
+      const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+      const rows = wanted.length ? ((await m.findBy(entity, { id: In(wanted) } as never)) as E[]) : [];
+      return ids.map((id) => (id ? (rows.find((r) => r.id === id) ?? null) : null));
+    };
+    const [vehicle, trailer] = await byIds(Vehicle, [w.vehicleId, w.trailerId]);
+    const [driver, escort] = await byIds(Person, [w.driverId, w.escortId]);
+    const [tank] = await byIds(Tank, [w.tankId]);
+    const licence = w.carrierId ? await m.findOneBy(CarrierLicence, { organisationId: w.carrierId }) : null;
     const placeRows = await this.places.byIds([w.originPlaceId, w.destinationPlaceId].filter((x): x is string => !!x), m);
     const places = new Map(placeRows.map((pl) => [pl.id, pl]));
     const permits: Permit[] = await this.permits.forWaybill(w.permitIds, m);
@@ -327,6 +338,7 @@ export class WaybillsService {
     const carrier = party(w.carrierId);
     return {
       permits,
+      placeRegions: placeRows.map((pl) => pl.regionCode),
       snapshot: (at: Date): IssueSnapshot => ({
         at,
         today,
@@ -655,8 +667,9 @@ export class WaybillsService {
     await expect(input.carrierId, 'carrier', 'carrierId');
     await expect(input.loadingSiteId, 'loading_site', 'loadingSiteId');
     const shipper: Principal = isAdmin(p) ? p : { ...p, organisationId: shipperId };
-    if (input.originPlaceId) await this.places.getOfKind(shipper, input.originPlaceId, ['loading_site', 'address']);
-    if (input.destinationPlaceId) await this.places.getOfKind(shipper, input.destinationPlaceId, ['unloading_site', 'address']);
+    // On the transaction's connection: a second pool connection per request deadlocks the pool under load.
+    if (input.originPlaceId) await this.places.getOfKind(shipper, input.originPlaceId, ['loading_site', 'address'], m);
+    if (input.destinationPlaceId) await this.places.getOfKind(shipper, input.destinationPlaceId, ['unloading_site', 'address'], m);
     for (const id of input.permitIds ?? []) {
       const [permit] = await m.query(`SELECT organisation_id FROM permits WHERE id = $1`, [id]);
       if (!permit || ![shipperId, input.carrierId].includes(permit.organisation_id)) {
@@ -704,10 +717,11 @@ export class WaybillsService {
   private async appendEvent(
     m: EntityManager,
     w: Waybill,
-    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown> },
+    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown>; version?: number },
   ) {
     const [last] = await m.query(`SELECT seq, hash FROM waybill_events WHERE waybill_id = $1 ORDER BY seq DESC LIMIT 1`, [w.id]);
-    const [{ version }] = await m.query(`SELECT version FROM waybills WHERE id = $1`, [w.id]);
+    // The waybill's version as this transaction left it: given by a caller that just wrote it, read otherwise.
+    const version: number = e.version ?? (await m.query(`SELECT version FROM waybills WHERE id = $1`, [w.id]))[0].version;
     // Round-trip the payload through JSON so that what is hashed is exactly what jsonb will give back.
     const payload = JSON.parse(canonicalJson(e.payload)) as Record<string, unknown>;
     const at = new Date(Math.floor(Date.now()));
@@ -740,10 +754,12 @@ export class WaybillsService {
   }
 
   // Live status to the parties and the authorities of the places involved (best effort, after the write).
-  private announce(w: Waybill, what: string) {
+  private announce(w: Waybill, what: string, placeRegions?: string[]) {
     const rooms = [w.shipperId, w.carrierId, w.consigneeId, w.loadingSiteId].filter((x): x is string => !!x).map(orgRoom);
-    void this.ds
-      .query(`SELECT region_code FROM places WHERE id = ANY($1::uuid[])`, [[w.originPlaceId, w.destinationPlaceId].filter(Boolean)])
+    const regions: Promise<{ region_code: string }[]> = placeRegions
+      ? Promise.resolve(placeRegions.map((region_code) => ({ region_code })))
+      : this.ds.query(`SELECT region_code FROM places WHERE id = ANY($1::uuid[])`, [[w.originPlaceId, w.destinationPlaceId].filter(Boolean)]);
+    void regions
       .then((rows: { region_code: string }[]) => {
         const regions = rows.flatMap((r) => regionRoomsFor(r.region_code));
         this.live.emit([...new Set([...rooms, ...regions])], 'waybill', { id: w.id, number: w.number, status: w.status, event: what });

@@ -33,6 +33,7 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
     kind,
     transportScope: opts.vehicleScope ?? scope,
     drivingLicenceValidUntil: '2030-01-01',
+    nextSafetyInspection: '2030-01-01',
     transportCertValidUntil: '2030-01-01',
     insuranceValidUntil: '2030-01-01',
     ratedLoadKg: 32000,
@@ -44,7 +45,7 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
     await request(t.http)
       .post('/tanks')
       .set(bearer(carrier.token))
-      .send({ number: `T-${k}`, kind: 'atmospheric', volumeL: 30000, tankCode: 'LGBF', media: [{ unNumber: '1203' }, { unNumber: '1230' }], nextInspectionDate: '2030-01-01' }),
+      .send({ number: `T-${k}`, kind: 'atmospheric', volumeL: 30000, tankCode: 'LGBF', media: [{ unNumber: '1203' }, { unNumber: '1230' }, { unNumber: '1202' }], nextInspectionDate: '2030-01-01', cleaned: true }),
     'tank',
   );
   const person = async (name: string, categories: string[], endorsements: string[] = ['highly_toxic', 'explosives']) =>
@@ -80,7 +81,7 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
     plannedRoute: '_p~iF~ps|U_ulLnnqC_mqNvxq`@',
     emergencyContactName: '应急值班室',
     emergencyContactPhone: '0477-1234567',
-    lines: [{ unNumber: 'UN1203', declaredQuantity: 20, unit: 't', packagingType: '罐车' }],
+    lines: [{ unNumber: 'UN1203', declaredQuantity: 20, unit: 't', packagingType: '罐车', sdsRef: 'SDS-汽油-2026版', labelRef: 'LBL-汽油' }],
     ...over,
   });
   const dispatch = { vehicleId: vehicle.id, trailerId: trailer.id, tankId: tank.id, driverId: driver.id, escortId: escort.id };
