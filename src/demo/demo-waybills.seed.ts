@@ -4,6 +4,10 @@ import { DataSource } from 'typeorm';
 import type { OrganisationKind } from '../accounts/organisation.entity.js';
 import type { Principal } from '../accounts/principal.js';
 import type { Role } from '../accounts/roles.js';
+import { GATE_CHECKLIST_KEYS } from '../loading-checks/check-rules.catalogue.js';
+import { LoadingChecksService } from '../loading-checks/loading-checks.service.js';
+import { FleetService } from '../vehicles/fleet.service.js';
+import { idNumberCheckCharacter } from '../vehicles/id-number.rules.js';
 import { PlacesService } from '../waybills/places.service.js';
 import { WaybillsService } from '../waybills/waybills.service.js';
 
@@ -83,7 +87,7 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
       emergencyContactName: '鄂尔多斯煤化工应急值班室',
       emergencyContactPhone: '0477-8888119',
       emergencyMeasures: '泄漏时切断火源，用砂土围堵；着火用抗溶性泡沫灭火；人员撤离至上风向。',
-      lines: lines.map((l) => ({ ...l, packagingType: '罐车' })),
+      lines: lines.map((l) => ({ ...l, packagingType: '罐车', sdsRef: `SDS-UN${l.unNumber}-2026`, labelRef: `LABEL-UN${l.unNumber}` })),
     });
   const methanol = [{ unNumber: '1230', declaredQuantity: 28, unit: 't' as const }];
   const diesel = [{ unNumber: '1202', declaredQuantity: 25, unit: 't' as const, packingGroup: 'III' as const }];
@@ -115,4 +119,30 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   await waybills.deliver(consignee, short.id, { lines: [{ lineNo: 1, receivedQuantity: 27.6 }], sealsIntact: true, note: '地磅复核短少约400kg' });
   const dropped = await issue(day(3, 8), diesel); // cancelled
   await waybills.transition(shipper, dropped.id, { action: 'cancel', note: '客户取消订单' });
+
+  // Pre-loading checks at the gate: one that passes and one that fails for several reasons.
+  const first17 = '15062719790405121';
+  const operator = (await app.get(FleetService).createPerson(loader, {
+    name: '陈装卸',
+    idNumber: first17 + idNumberCheckCharacter(first17),
+    categories: ['loading_manager'],
+    qualificationCertNumber: '1506270001',
+    qualificationValidUntil: new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10),
+  })) as { id: string };
+  const checks = app.get(LoadingChecksService);
+  const checklist = GATE_CHECKLIST_KEYS.filter((k) => k !== 'closures_after_loading').map((key) => ({ key, ok: true }));
+  // The main vehicle's terminal reported a moment ago (the demo's simulated terminals keep it moving later).
+  await ds.query(
+    `INSERT INTO vehicle_latest_positions (vehicle_id, fix_time, lat, lon, speed_kmh, course, alarm_bits, status_bits, received_at)
+     VALUES ($1, now(), $2, $3, 0, 0, 0, 3, now()) ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = now(), received_at = now()`,
+    [main.id, DEMO_ROUTE[0]![0], DEMO_ROUTE[0]![1]],
+  );
+  const ready = await issue(day(0, 14), diesel);
+  await checks.start(loader, { waybillNumber: ready.number, operatorId: operator.id, checklist }); // passes
+  const [expired] = await ds.query(`SELECT id, usual_tank_id FROM vehicles WHERE plate_number = '蒙B34567' AND status = 'active'`);
+  const refused = await draft(day(0, 16), diesel);
+  await waybills.dispatch(carrier, refused.id, { vehicleId: expired.id, tankId: expired.usual_tank_id, driverId: main.usual_driver_id, escortId: main.usual_escort_id });
+  const refusedIssued = await waybills.issue(shipper, refused.id);
+  // Fails: road transport certificate expired, tank inspection overdue, last cargo not cleaned, no terminal data.
+  await checks.start(loader, { waybillNumber: refusedIssued.number, operatorId: operator.id, checklist });
 }

@@ -45,7 +45,10 @@ describe('demo dataset', () => {
     await seedDemoWaybills(t.app);
     await seedDemoWaybills(t.app);
     const rows: { status: string; id: string }[] = await t.ds.query(`SELECT id, status FROM waybills ORDER BY created_at`);
-    expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'closed', 'discrepancy', 'draft', 'in_transit', 'issued']);
+    const checks: { outcome: string; failed_rules: string[] }[] = await t.ds.query(`SELECT outcome, failed_rules FROM loading_checks ORDER BY checked_at`);
+    expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'check_failed', 'checked', 'closed', 'discrepancy', 'draft', 'in_transit', 'issued']);
+    expect(checks.map((c) => c.outcome)).toEqual(['pass', 'fail']);
+    expect(checks[1]!.failed_rules).toEqual(expect.arrayContaining(['PL-04', 'PL-12', 'PL-25']));
     const shipper = await t.login('demo-shipper', DEMO_PASSWORD);
     for (const r of rows) {
       expect((await request(t.http).get(`/waybills/${r.id}/events/verify`).set(bearer(shipper))).body.ok).toBe(true);
