@@ -12,6 +12,7 @@ import { QueueModule } from './queue/queue.module.js';
 import { VehiclesModule } from './vehicles/vehicles.module.js';
 import { WaybillsModule } from './waybills/waybills.module.js';
 import { LoadingChecksModule } from './loading-checks/loading-checks.module.js';
+import { TrackingModule } from './tracking/tracking.module.js';
 import { PartiesModule } from './waybills/parties.module.js';
 
 @Module({})
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, LoadingChecksModule, PartiesModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, LoadingChecksModule, TrackingModule, PartiesModule],
     };
   }
 }

@@ -1,0 +1,392 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { MetricsService } from '../../ops/metrics.service.js';
+import { positionRowProblem, type PositionRow } from './position.js';
+import type { PositionStore } from './position-store.js';
+
+export type PositionWriterOptions = {
+  // A batch is written when this many rows are queued, or when the oldest queued row has waited batchDelayMs.
+  batchRows: number;
+  batchDelayMs: number;
+  // Rows accepted but not yet committed (queued + being written), across all callers. When a submit would go
+  // beyond it, the submit waits: memory stays bounded when the database is slow or away, and `isSaturated`
+  // tells the socket servers to stop reading.
+  maxPendingRows: number;
+  // Batches written at once (each on its own connection).
+  maxConcurrentBatches: number;
+  // Retry delays after a transient failure: retryBaseMs doubled per attempt up to retryMaxMs, with jitter.
+  retryBaseMs: number;
+  retryMaxMs: number;
+};
+
+export const DEFAULT_WRITER_OPTIONS: PositionWriterOptions = {
+  batchRows: 2000,
+  batchDelayMs: 20,
+  maxPendingRows: 50_000,
+  maxConcurrentBatches: 2,
+  retryBaseMs: 100,
+  retryMaxMs: 5_000,
+};
+
+// `inserted[i]` says whether records[i] was new (false: already stored, or repeated within the same submit).
+export type SubmitResult = { stored: number; duplicates: number; inserted: boolean[] };
+
+export class PositionRejectedError extends Error {
+  constructor(
+    readonly index: number,
+    readonly problem: string,
+  ) {
+    super(`position ${index} rejected: ${problem}`);
+  }
+}
+
+export class WriterClosedError extends Error {
+  constructor() {
+    super('the position writer is closed; nothing of this submit was acknowledged');
+  }
+}
+
+type Entry = {
+  rows: readonly PositionRow[];
+  inserted: boolean[];
+  remaining: number; // rows not yet written
+  resolve: (r: SubmitResult) => void;
+  reject: (e: Error) => void;
+  settled: boolean;
+};
+type Slice = { entry: Entry; start: number; end: number };
+type Waiter = { rows: number; resume: () => void; fail: (e: Error) => void };
+
+// SQLSTATE classes worth retrying: connection (08), insufficient resources (53), operator intervention (57: admin
+// shutdown, query cancelled by statement_timeout), system error (58), transaction rollback (40: deadlock,
+// serialization) and lock not available. No code at all means the socket failed.
+export function isTransientError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return ['08', '53', '57', '58', '40'].includes(code.slice(0, 2)) || code === '55P03';
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// Group commit for positions: callers submit records and get an answer only once those rows are committed (the
+// terminal's ACK goes out after that, DESIGN.md "Nothing acknowledged is lost"). Rows from all callers are written
+// together, up to batchRows per statement. When the database fails, a batch is retried with backoff for as long as
+// it takes; nothing accepted is dropped and nobody is answered early, while new submits wait on maxPendingRows.
+// Emits 'saturated' and 'drain' when isSaturated changes.
+export class PositionWriter extends EventEmitter {
+  private readonly logger = new Logger('PositionWriter');
+  private readonly options: PositionWriterOptions;
+  private readonly queue: Slice[] = [];
+  private readonly waiters: Waiter[] = [];
+  private queuedRows = 0;
+  private pendingRows = 0;
+  private inFlight = 0;
+  private oldestQueuedAt = 0;
+  private timer?: NodeJS.Timeout;
+  private closing = false;
+  private aborted = false;
+  private saturated = false;
+  private consecutiveFailures = 0;
+  private lastError?: string;
+  private idle?: () => void;
+  private readonly m?: {
+    stored: Counter;
+    duplicates: Counter;
+    retries: Counter;
+    batchRows: Histogram;
+    writeSeconds: Histogram;
+  };
+
+  constructor(
+    private readonly store: PositionStore,
+    options: Partial<PositionWriterOptions> = {},
+    metrics?: MetricsService,
+  ) {
+    super();
+    this.options = { ...DEFAULT_WRITER_OPTIONS, ...options };
+    if (metrics) {
+      const writer = this;
+      this.m = {
+        stored: metrics.counter({ name: 'hazway_positions_stored_total', help: 'Positions stored (new rows committed)' }),
+        duplicates: metrics.counter({ name: 'hazway_positions_duplicates_total', help: 'Positions received again and not stored twice' }),
+        retries: metrics.counter({ name: 'hazway_positions_write_retries_total', help: 'Position batches retried after a transient database failure' }),
+        batchRows: metrics.histogram({
+          name: 'hazway_positions_batch_rows',
+          help: 'Rows per position batch written',
+          buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
+        }),
+        writeSeconds: metrics.histogram({
+          name: 'hazway_positions_write_seconds',
+          help: 'Time to write one position batch (statement round trip, commit included)',
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        }),
+      };
+      metrics.gauge({
+        name: 'hazway_positions_pending_rows',
+        help: 'Positions accepted and not yet committed',
+        collect(this: Gauge) {
+          this.set(writer.pendingRows);
+        },
+      });
+    }
+  }
+
+  // True while submits have to wait for room: the TCP server pauses reading sockets until 'drain'.
+  get isSaturated(): boolean {
+    return this.saturated;
+  }
+
+  get stats() {
+    return {
+      pendingRows: this.pendingRows,
+      queuedRows: this.queuedRows,
+      batchesInFlight: this.inFlight,
+      waitingSubmits: this.waiters.length,
+      saturated: this.saturated,
+      consecutiveFailures: this.consecutiveFailures,
+      lastError: this.lastError,
+    };
+  }
+
+  // Resolves once every row of `records` is committed (or was already stored). Rejects without storing anything
+  // when a record is malformed (PositionRejectedError), and after close() (WriterClosedError).
+  async submit(records: readonly PositionRow[]): Promise<SubmitResult> {
+    if (this.closing) throw new WriterClosedError();
+    for (let i = 0; i < records.length; i++) {
+      const problem = positionRowProblem(records[i]!);
+      if (problem) throw new PositionRejectedError(i, problem);
+    }
+    if (records.length === 0) return { stored: 0, duplicates: 0, inserted: [] };
+    await this.reserve(records.length);
+    return new Promise<SubmitResult>((resolve, reject) => {
+      const entry: Entry = {
+        rows: records,
+        inserted: new Array<boolean>(records.length).fill(false),
+        remaining: records.length,
+        resolve,
+        reject,
+        settled: false,
+      };
+      if (this.queuedRows === 0) this.oldestQueuedAt = Date.now();
+      this.queue.push({ entry, start: 0, end: records.length });
+      this.queuedRows += records.length;
+      this.pump();
+    });
+  }
+
+  // Stops accepting, writes what is queued and waits for it (up to timeoutMs); whatever is still not committed
+  // then is rejected with WriterClosedError, so those callers do not acknowledge (their terminals re-send).
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      for (const w of this.waiters.splice(0)) w.fail(new WriterClosedError());
+      this.updateSaturation();
+    }
+    this.pump();
+    if (this.pendingRows > 0) {
+      const drained = new Promise<void>((resolve) => (this.idle = resolve));
+      let timeout: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timeout = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const outcome = await Promise.race([drained, timedOut]);
+      clearTimeout(timeout);
+      if (outcome === 'timeout') {
+        this.aborted = true;
+        for (const s of this.queue.splice(0)) this.fail(s.entry, new WriterClosedError());
+        this.queuedRows = 0;
+        this.logger.warn(`closed with ${this.pendingRows} positions not committed: their senders were not acknowledged`);
+      }
+    }
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  // ------------------------------------------------------------------------------------------- admission
+
+  private reserve(rows: number): Promise<void> {
+    // FIFO: a submit never overtakes one that is already waiting. A submit larger than the whole limit is let in
+    // alone, when nothing else is pending, rather than never.
+    if (this.waiters.length === 0 && this.hasRoom(rows)) {
+      this.pendingRows += rows;
+      this.updateSaturation();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resume, fail) => {
+      this.waiters.push({ rows, resume, fail });
+      this.updateSaturation();
+    });
+  }
+
+  private hasRoom(rows: number) {
+    return this.pendingRows === 0 || this.pendingRows + rows <= this.options.maxPendingRows;
+  }
+
+  private release(rows: number) {
+    this.pendingRows -= rows;
+    while (this.waiters.length > 0 && this.hasRoom(this.waiters[0]!.rows)) {
+      const w = this.waiters.shift()!;
+      this.pendingRows += w.rows;
+      w.resume();
+    }
+    this.updateSaturation();
+    if (this.pendingRows === 0 && this.idle) {
+      this.idle();
+      this.idle = undefined;
+    }
+  }
+
+  private updateSaturation() {
+    const saturated = this.waiters.length > 0 || this.pendingRows >= this.options.maxPendingRows;
+    if (saturated === this.saturated) return;
+    this.saturated = saturated;
+    this.emit(saturated ? 'saturated' : 'drain');
+  }
+
+  // ------------------------------------------------------------------------------------------- batching
+
+  private pump() {
+    while (this.inFlight < this.options.maxConcurrentBatches && this.queuedRows > 0) {
+      const waited = Date.now() - this.oldestQueuedAt;
+      const due = this.closing || this.queuedRows >= this.options.batchRows || waited >= this.options.batchDelayMs;
+      if (!due) {
+        if (!this.timer) {
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.pump();
+          }, this.options.batchDelayMs - waited);
+        }
+        return;
+      }
+      const batch = this.take(this.options.batchRows);
+      this.inFlight++;
+      void this.writeBatch(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  // Up to `max` rows from the head of the queue, in submission order, splitting the last submit if needed.
+  private take(max: number): Slice[] {
+    const batch: Slice[] = [];
+    let rows = 0;
+    while (rows < max && this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = head.end - head.start;
+      if (rows + n <= max) {
+        batch.push(this.queue.shift()!);
+        rows += n;
+      } else {
+        const cut = head.start + (max - rows);
+        batch.push({ entry: head.entry, start: head.start, end: cut });
+        head.start = cut;
+        rows = max;
+      }
+    }
+    this.queuedRows -= rows;
+    // The rest has been waiting since at least now (its submit may be older, but it could not go sooner).
+    if (this.queuedRows > 0) this.oldestQueuedAt = Date.now();
+    return batch;
+  }
+
+  private async writeBatch(batch: Slice[]): Promise<void> {
+    const rowCount = batch.reduce((n, s) => n + s.end - s.start, 0);
+    try {
+      await this.writeWithRetry(batch);
+    } catch (e) {
+      // Not transient (bad data the checks let through, a missing table...): retrying would block every caller
+      // behind it forever. Write each submit alone, so that only the one at fault is refused.
+      if (e instanceof WriterClosedError) {
+        for (const slice of batch) this.fail(slice.entry, e);
+      } else if (batch.length > 1) {
+        this.logger.warn(`batch of ${rowCount} positions refused (${(e as Error).message}); writing its ${batch.length} parts one by one`);
+        for (const slice of batch) {
+          try {
+            await this.writeWithRetry([slice]);
+          } catch (err) {
+            this.fail(slice.entry, err as Error);
+          }
+        }
+      } else {
+        this.fail(batch[0]!.entry, e as Error);
+      }
+    } finally {
+      this.release(rowCount);
+    }
+  }
+
+  // Resolves once the batch is committed; retries transient failures until then (or until close() gives up).
+  private async writeWithRetry(batch: Slice[]): Promise<void> {
+    // Repeats within one batch are answered here (the database would skip them too, but then the answer could not
+    // say which of the two was new). The rest is sorted by key: see position-store.ts.
+    const seen = new Map<string, true>();
+    const unique: { slice: Slice; index: number }[] = [];
+    for (const slice of batch) {
+      for (let i = slice.start; i < slice.end; i++) {
+        const r = slice.entry.rows[i]!;
+        const key = `${r.vehicleId}|${r.fixTime.getTime()}`;
+        if (seen.has(key)) continue;
+        seen.set(key, true);
+        unique.push({ slice, index: i });
+      }
+    }
+    unique.sort((a, b) => {
+      const ra = a.slice.entry.rows[a.index]!;
+      const rb = b.slice.entry.rows[b.index]!;
+      return ra.vehicleId < rb.vehicleId ? -1 : ra.vehicleId > rb.vehicleId ? 1 : ra.fixTime.getTime() - rb.fixTime.getTime();
+    });
+    const rows = unique.map((u) => u.slice.entry.rows[u.index]!);
+
+    for (let attempt = 0; ; attempt++) {
+      if (this.aborted) throw new WriterClosedError();
+      const started = performance.now();
+      try {
+        const result = await this.store.write(rows);
+        this.m?.writeSeconds.observe((performance.now() - started) / 1000);
+        this.m?.batchRows.observe(rows.length);
+        if (this.consecutiveFailures > 0) this.logger.log(`positions are being stored again after ${this.consecutiveFailures} failed attempts`);
+        this.consecutiveFailures = 0;
+        this.lastError = undefined;
+        if (result.insertedOrdinals === null) {
+          for (const u of unique) u.slice.entry.inserted[u.index] = true;
+        } else {
+          for (const ord of result.insertedOrdinals) {
+            const u = unique[ord - 1]!;
+            u.slice.entry.inserted[u.index] = true;
+          }
+        }
+        this.m?.stored.inc(result.inserted);
+        const total = batch.reduce((n, s) => n + s.end - s.start, 0);
+        this.m?.duplicates.inc(total - result.inserted);
+        for (const slice of batch) this.done(slice);
+        return;
+      } catch (e) {
+        if (!isTransientError(e)) throw e;
+        this.consecutiveFailures++;
+        this.lastError = (e as Error).message;
+        this.m?.retries.inc();
+        const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 20));
+        const jittered = Math.round(delay * (0.5 + Math.random() / 2));
+        // One warning at the start of an outage, then one every 20 attempts.
+        if (attempt % 20 === 0) {
+          this.logger.warn(`writing ${rows.length} positions failed (${(e as Error).message}); retrying in ${jittered} ms, ${this.pendingRows} pending`);
+        }
+        await sleep(jittered);
+      }
+    }
+  }
+
+  private done(slice: Slice) {
+    const entry = slice.entry;
+    entry.remaining -= slice.end - slice.start;
+    if (entry.remaining > 0 || entry.settled) return;
+    entry.settled = true;
+    const stored = entry.inserted.reduce((n, x) => n + (x ? 1 : 0), 0);
+    entry.resolve({ stored, duplicates: entry.rows.length - stored, inserted: entry.inserted });
+  }
+
+  private fail(entry: Entry, e: Error) {
+    if (entry.settled) return;
+    entry.settled = true;
+    entry.reject(e);
+  }
+}

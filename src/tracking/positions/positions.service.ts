@@ -1,0 +1,320 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import pg from 'pg';
+import type { Counter } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { ENV, type Env } from '../../config/env.js';
+import { HealthService } from '../../ops/health.service.js';
+import { MetricsService } from '../../ops/metrics.service.js';
+import { checkPlausibility, qualityFlags, type PlausibilityState } from './plausibility.rules.js';
+import { fromInt32, positionRowProblem, type PositionRecord, type PositionRow } from './position.js';
+import { PgPositionStore } from './position-store.js';
+import { PositionRejectedError, PositionWriter } from './position-writer.js';
+import { POSITIONS_CONFIG, positionsConfig, type PositionsConfig, type PositionsConfigOverrides } from './positions.config.js';
+import { WaybillLinks } from './waybill-links.js';
+
+export type IngestResult = { stored: number; duplicates: number; flagged: number };
+
+// A stored position that is new, clean, not back-filled and newer than anything already forwarded for its vehicle:
+// what live monitoring (alarm rules, the live map) gets.
+export type LivePosition = PositionRecord & { waybillId: string | null };
+export type LiveListener = (positions: LivePosition[]) => void;
+
+export type LatestPosition = {
+  vehicleId: string;
+  fixTime: Date;
+  lat: number;
+  lon: number;
+  speedKmh: number;
+  course: number;
+  alarmBits: number;
+  statusBits: number;
+  waybillId: string | null;
+  receivedAt: Date;
+};
+
+export type TrackPoint = {
+  vehicleId: string;
+  fixTime: Date;
+  lat: number;
+  lon: number;
+  speedKmh: number;
+  course: number;
+  altitudeM: number;
+  alarmBits: number;
+  statusBits: number;
+  mileageKm: number | null;
+  quality: number;
+  backfill: boolean;
+  waybillId: string | null;
+  receivedAt: Date;
+};
+
+export type TrackSubject = { vehicleId: string } | { waybillId: string };
+export type TrackOptions = { includeFlagged?: boolean; limit?: number };
+
+export type PartitionChange = { action: 'created' | 'created-with-rows' | 'dropped'; partition: string };
+
+const TRACK_LIMIT = 100_000;
+
+type LatestRow = {
+  vehicle_id: string;
+  fix_time: Date;
+  lat: number;
+  lon: number;
+  speed_kmh: number;
+  course: number;
+  alarm_bits: number;
+  status_bits: number;
+  waybill_id: string | null;
+  received_at: Date;
+};
+type TrackRow = LatestRow & { altitude_m: number; mileage_km: number | null; quality: number; backfill: boolean };
+
+const latestFromRow = (r: LatestRow): LatestPosition => ({
+  vehicleId: r.vehicle_id,
+  fixTime: r.fix_time,
+  lat: r.lat,
+  lon: r.lon,
+  speedKmh: r.speed_kmh,
+  course: r.course,
+  alarmBits: fromInt32(r.alarm_bits),
+  statusBits: fromInt32(r.status_bits),
+  waybillId: r.waybill_id,
+  receivedAt: r.received_at,
+});
+
+const LATEST_COLUMNS = 'vehicle_id, fix_time, lat, lon, speed_kmh, course, alarm_bits, status_bits, waybill_id, received_at';
+const TRACK_COLUMNS = `${LATEST_COLUMNS}, altitude_m, mileage_km, quality, backfill`;
+
+// Positions: ingest (plausibility -> waybill link -> batched durable write), latest positions and tracks, and the
+// monthly partitions of the positions table.
+//
+// The writer has a pg.Pool of its own (maxConcurrentBatches connections, from DATABASE_URL) rather than the
+// TypeORM pool: a burst of positions then cannot take the connections the API needs, a slow report query cannot
+// delay a terminal's ACK, and while the database is away the writer's retries hold two connections, not twenty.
+// It also gets its own statement_timeout and application_name ('hazway-positions', visible in pg_stat_activity).
+// Reads and partition maintenance are ordinary queries and use the TypeORM DataSource.
+@Injectable()
+export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Positions');
+  readonly config: PositionsConfig;
+  private readonly pool: pg.Pool;
+  private readonly writer: PositionWriter;
+  private readonly links: WaybillLinks;
+  private readonly plausibility = new Map<string, PlausibilityState>();
+  private readonly lastLive = new Map<string, number>();
+  private readonly listeners = new Set<LiveListener>();
+  private readonly flaggedCounter?: Counter<'flag'>;
+  private maintenanceTimer?: NodeJS.Timeout;
+  private linksStarted?: Promise<void>;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(ENV) env: Env,
+    @Optional() metrics?: MetricsService,
+    @Optional() health?: HealthService,
+    @Optional() @Inject(POSITIONS_CONFIG) overrides?: PositionsConfigOverrides,
+  ) {
+    this.config = positionsConfig(overrides);
+    if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set');
+    this.pool = new pg.Pool({
+      connectionString: env.DATABASE_URL,
+      max: this.config.writer.maxConcurrentBatches,
+      application_name: 'hazway-positions',
+      statement_timeout: this.config.writerStatementTimeoutMs,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 60_000,
+    });
+    // A pooled client whose server went away emits 'error' on the pool; unhandled, that would end the process.
+    // The writer's retry gets a fresh connection.
+    this.pool.on('error', (e) => this.logger.warn(`positions writer connection lost: ${e.message}`));
+    this.writer = new PositionWriter(new PgPositionStore(this.pool), this.config.writer, metrics);
+    this.writer.on('saturated', () => this.logger.warn(`position writes are behind: ${this.writer.stats.pendingRows} pending, senders wait`));
+    this.writer.on('drain', () => this.logger.log('position writes caught up'));
+    this.links = new WaybillLinks((sql, params) => this.ds.query(sql, params), {
+      refreshMs: this.config.waybillRefreshMs,
+      lookbackMs: this.config.waybillLookbackMs,
+    });
+    this.flaggedCounter = metrics?.counter({
+      name: 'hazway_positions_flagged_total',
+      help: 'Positions that failed a plausibility check (stored with their quality flags, kept out of live monitoring)',
+      labelNames: ['flag'],
+    });
+    health?.register({
+      name: 'positions',
+      check: async () => {
+        const s = this.writer.stats;
+        // Down after a few failed writes in a row: positions are being held, not stored.
+        return s.consecutiveFailures >= 3
+          ? { status: 'down', error: s.lastError, pendingRows: s.pendingRows }
+          : { status: 'up', pendingRows: s.pendingRows, saturated: s.saturated };
+      },
+    });
+  }
+
+  async onApplicationBootstrap() {
+    await this.maintainPartitions().catch((e: Error) =>
+      // Not fatal: the default partition stores whatever has no partition, and the next run moves it.
+      this.logger.error(`partition maintenance failed: ${e.message}`),
+    );
+    this.maintenanceTimer = setInterval(() => {
+      void this.maintainPartitions().catch((e: Error) => this.logger.error(`partition maintenance failed: ${e.message}`));
+    }, this.config.maintenanceIntervalMs);
+    this.maintenanceTimer.unref();
+  }
+
+  async onModuleDestroy() {
+    clearInterval(this.maintenanceTimer);
+    this.links.stop();
+    await this.writer.close();
+    await this.pool.end();
+  }
+
+  // ------------------------------------------------------------------------------------------- ingest
+
+  // Checks, links and stores positions; resolves once they are committed, so the caller acknowledges after it.
+  // Rejects (storing nothing) when a record is malformed: PositionRejectedError.
+  async ingest(records: readonly PositionRecord[]): Promise<IngestResult> {
+    // Waybill links load on first use: a process that never ingests (ROLES=worker) never polls waybills.
+    await (this.linksStarted ??= this.links.start());
+    const now = new Date();
+    const rows: PositionRow[] = new Array(records.length);
+    let flagged = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const problem = positionRowProblem(r);
+      if (problem) throw new PositionRejectedError(i, problem);
+      const { quality, state } = checkPlausibility(r, this.plausibility.get(r.vehicleId) ?? {}, now, this.config.plausibility);
+      this.plausibility.set(r.vehicleId, state);
+      if (quality !== 0) {
+        flagged++;
+        if (this.flaggedCounter) for (const flag of qualityFlags(quality)) this.flaggedCounter.inc({ flag });
+      }
+      rows[i] = { ...r, quality, waybillId: this.links.lookup(r.vehicleId, r.fixTime) };
+    }
+    const { stored, duplicates, inserted } = await this.writer.submit(rows);
+    this.forwardLive(rows, inserted);
+    return { stored, duplicates, flagged };
+  }
+
+  // Live monitoring subscribes here; returns the unsubscribe function.
+  onLive(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // For the socket servers: stop reading while saturated, resume on 'drain'.
+  get isSaturated(): boolean {
+    return this.writer.isSaturated;
+  }
+
+  onBackpressure(listener: (saturated: boolean) => void): () => void {
+    const saturated = () => listener(true);
+    const drained = () => listener(false);
+    this.writer.on('saturated', saturated);
+    this.writer.on('drain', drained);
+    return () => {
+      this.writer.off('saturated', saturated);
+      this.writer.off('drain', drained);
+    };
+  }
+
+  get writerStats() {
+    return this.writer.stats;
+  }
+
+  // Reloads the vehicle -> waybill map now (it also reloads every waybillRefreshMs).
+  refreshWaybillLinks(): Promise<void> {
+    return this.links.invalidate();
+  }
+
+  private forwardLive(rows: readonly PositionRow[], inserted: readonly boolean[]) {
+    if (this.listeners.size === 0) return;
+    const live: LivePosition[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      // Re-sent, flagged and back-filled positions are history: storing them must not fire (stale) alarms.
+      if (!inserted[i] || r.quality !== 0 || r.backfill) continue;
+      const t = r.fixTime.getTime();
+      const last = this.lastLive.get(r.vehicleId);
+      if (last !== undefined && t <= last) continue;
+      this.lastLive.set(r.vehicleId, t);
+      const { quality: _quality, ...record } = r;
+      live.push({ ...record, waybillId: r.waybillId ?? null });
+    }
+    if (live.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(live);
+      } catch (e) {
+        this.logger.error(`live position listener failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- reads
+
+  async latestForVehicles(vehicleIds: readonly string[]): Promise<LatestPosition[]> {
+    if (vehicleIds.length === 0) return [];
+    const rows: LatestRow[] = await this.ds.query(
+      `SELECT ${LATEST_COLUMNS} FROM vehicle_latest_positions WHERE vehicle_id = ANY($1::uuid[])`,
+      [vehicleIds],
+    );
+    return rows.map(latestFromRow);
+  }
+
+  // The newest clean position linked to the waybill: from the latest table while the trip is running, otherwise
+  // its last point (positions_waybill_time_idx, read backwards).
+  async latestForWaybill(waybillId: string): Promise<LatestPosition | null> {
+    const [current]: LatestRow[] = await this.ds.query(
+      `SELECT ${LATEST_COLUMNS} FROM vehicle_latest_positions WHERE waybill_id = $1 ORDER BY fix_time DESC LIMIT 1`,
+      [waybillId],
+    );
+    if (current) return latestFromRow(current);
+    const [last]: LatestRow[] = await this.ds.query(
+      `SELECT ${LATEST_COLUMNS} FROM positions WHERE waybill_id = $1 AND quality = 0 ORDER BY fix_time DESC LIMIT 1`,
+      [waybillId],
+    );
+    return last ? latestFromRow(last) : null;
+  }
+
+  // Points in time order, from <= fixTime < to. Flagged points are left out unless asked for (a replay would draw
+  // every GNSS spike); at most `limit` points (100,000 by default), the earliest ones.
+  async track(subject: TrackSubject, from: Date, to: Date, options: TrackOptions = {}): Promise<TrackPoint[]> {
+    const [column, id] = 'vehicleId' in subject ? ['vehicle_id', subject.vehicleId] : ['waybill_id', subject.waybillId];
+    const rows: TrackRow[] = await this.ds.query(
+      `SELECT ${TRACK_COLUMNS} FROM positions
+       WHERE ${column} = $1 AND fix_time >= $2 AND fix_time < $3 ${options.includeFlagged ? '' : 'AND quality = 0'}
+       ORDER BY fix_time LIMIT $4`,
+      [id, from, to, Math.min(options.limit ?? TRACK_LIMIT, TRACK_LIMIT)],
+    );
+    return rows.map((r) => ({
+      ...latestFromRow(r),
+      altitudeM: r.altitude_m,
+      mileageKm: r.mileage_km,
+      quality: r.quality,
+      backfill: r.backfill,
+    }));
+  }
+
+  // ------------------------------------------------------------------------------------------- partitions
+
+  // Creates the partitions of the current month and partitionsAhead more, drops those older than retentionMonths
+  // (hazway_positions_maintain, migration 1795924000000). Runs at boot and then daily; several processes may run it.
+  async maintainPartitions(at: Date = new Date()): Promise<PartitionChange[]> {
+    const rows: { action: PartitionChange['action']; partition_name: string }[] = await this.ds.query(
+      `SELECT action, partition_name FROM hazway_positions_maintain($1, $2, $3)`,
+      [this.config.partitionsAhead, this.config.retentionMonths, at],
+    );
+    const changes = rows.map((r) => ({ action: r.action, partition: r.partition_name }));
+    if (changes.length) this.logger.log(`position partitions: ${changes.map((c) => `${c.action} ${c.partition}`).join(', ')}`);
+    return changes;
+  }
+}
