@@ -45,7 +45,15 @@ export const EnvSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   // Largest gate photo (loading checks) accepted.
   PHOTO_MAX_BYTES: byteSize.default(5 * 1024 * 1024),
+  // Positions (src/tracking/positions): months kept, partitions made ahead, batching and back-pressure.
+  POSITIONS_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(6),
+  POSITIONS_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  POSITIONS_BATCH_ROWS: z.coerce.number().int().min(1).max(50_000).default(2000),
+  POSITIONS_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(20),
+  POSITIONS_MAX_PENDING_ROWS: z.coerce.number().int().min(100).max(5_000_000).default(50_000),
   TERMINAL_PORT: z.coerce.number().int().min(0).max(65535).default(7808),
+  // JT/T 808 connections with no valid frame for this long are closed (terminals heartbeat every 60 s by default).
+  TERMINAL_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(180),
   // Webhooks (src/notifications/): per-attempt timeout, attempts before a delivery is 'dead', and the first
   // retry delay, doubled on each further retry (30 s, 1 min, 2 min, ... about 1 h over the default 8 attempts).
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
