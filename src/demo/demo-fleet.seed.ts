@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../accounts/principal.js';
+import { DEMO_ADMIN } from './demo.seed.js';
 import { BlacklistService } from '../vehicles/blacklist.service.js';
 import { CarrierLicenceService } from '../vehicles/carrier-licence.service.js';
 import { shanghaiDate } from '../vehicles/certificate.rules.js';
@@ -14,17 +15,7 @@ import { idNumberCheckCharacter } from '../vehicles/id-number.rules.js';
 const day = (offset: number) => shanghaiDate(new Date(Date.now() + offset * 86_400_000));
 const id = (first17: string) => first17 + idNumberCheckCharacter(first17);
 
-const admin: Principal = {
-  kind: 'user',
-  userId: null,
-  apiKeyId: null,
-  sessionId: null,
-  organisationId: '00000000-0000-0000-0000-000000000000',
-  organisationKind: 'platform',
-  regionCode: '110000',
-  roles: ['admin'],
-  mustChangePassword: false,
-};
+const admin = DEMO_ADMIN;
 
 const orgId = async (ds: DataSource, name: string) => ((await ds.query(`SELECT id FROM organisations WHERE name = $1`, [name])) as { id: string }[])[0]?.id;
 

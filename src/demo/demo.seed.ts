@@ -59,7 +59,8 @@ export const DEMO_ORGANISATIONS: DemoOrg[] = [
   },
 ];
 
-const SYSTEM: Principal = {
+// The seed acts as the platform administrator (no user: audit entries show no actor).
+export const DEMO_ADMIN: Principal = {
   kind: 'user',
   userId: null,
   apiKeyId: null,
@@ -80,10 +81,10 @@ export async function seedDemo(app: INestApplicationContext): Promise<{ username
     const existing: { id: string }[] = await ds.query(`SELECT id FROM organisations WHERE name = $1`, [spec.name]);
     const orgId =
       existing[0]?.id ??
-      (await accounts.createOrganisation(SYSTEM, { kind: spec.kind, name: spec.name, regionCode: spec.regionCode, uscc: spec.uscc })).id;
+      (await accounts.createOrganisation(DEMO_ADMIN, { kind: spec.kind, name: spec.name, regionCode: spec.regionCode, uscc: spec.uscc })).id;
     for (const u of spec.users) {
       if (!(await ds.getRepository(User).existsBy({ username: u.username }))) {
-        await accounts.createUser(SYSTEM, orgId, { ...u, password: DEMO_PASSWORD });
+        await accounts.createUser(DEMO_ADMIN, orgId, { ...u, password: DEMO_PASSWORD });
       }
       created.push({ username: u.username, roles: u.roles, organisation: spec.name });
     }
