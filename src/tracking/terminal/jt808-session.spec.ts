@@ -1,0 +1,443 @@
+import type { PositionRecord } from '../positions/position.js';
+import { PositionRejectedError } from '../positions/position-writer.js';
+import { JT808_MESSAGE_ID } from './jt808/jt808.constants.js';
+import { decodeJt808, type Jt808Message } from './jt808/jt808.decoder.js';
+import {
+  encodeAuth,
+  encodeBatch,
+  encodeDriverIdentity,
+  encodeLocation,
+  encodeMessage,
+  encodePayload,
+  encodeRegister,
+  platformGeneralReply,
+  registerReply,
+  type Jt808PositionInput,
+} from './jt808/jt808.encoder.js';
+import { xorChecksum } from './jt808/jt808.fields.js';
+import { escape, Jt808FrameDecoder } from './jt808/jt808.frame-decoder.js';
+import { DEFAULT_SESSION_LIMITS, Jt808Session, maskCertificate, type SessionHost } from './jt808-session.js';
+import { hashAuthCode, type DirectoryTerminal, type TerminalDirectory, type TerminalState } from './terminal-directory.js';
+import { TerminalMetrics } from './terminal.metrics.js';
+
+const PHONE_A = '013912345678';
+const PHONE_B = '013912345679';
+const VEHICLE_A = '11111111-1111-4111-8111-111111111111';
+const TERMINAL_A = '22222222-2222-4222-8222-222222222222';
+
+class FakeSocket {
+  written: Buffer[] = [];
+  destroyed = false;
+  ended = false;
+  paused = false;
+  writableLength = 0;
+  write(b: Buffer) {
+    this.written.push(b);
+    return true;
+  }
+  end(cb?: () => void) {
+    this.ended = true;
+    cb?.();
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+  pause() {
+    this.paused = true;
+  }
+  resume() {
+    this.paused = false;
+  }
+}
+
+class FakeDirectory implements TerminalDirectory {
+  readonly terminals = new Map<string, DirectoryTerminal>();
+  fail = false;
+  async findByPhone(phone: string) {
+    if (this.fail) throw new Error('connection refused');
+    // Like the real directory, a 2019 header's 20-digit phone finds the terminal stored with 12.
+    const digits = phone.replace(/^0+/, '');
+    return [...this.terminals].find(([p]) => p.replace(/^0+/, '') === digits)?.[1] ?? null;
+  }
+  async setAuthCodeHash(id: string, hash: string) {
+    for (const t of this.terminals.values()) if (t.id === id) t.authCodeHash = hash;
+  }
+  async touch(): Promise<TerminalState[]> {
+    return [];
+  }
+}
+
+type Deferred = { records: readonly PositionRecord[]; resolve: () => void; reject: (e: Error) => void };
+
+function setup(over: Partial<SessionHost> = {}) {
+  const socket = new FakeSocket();
+  const directory = new FakeDirectory();
+  directory.terminals.set(PHONE_A, {
+    id: TERMINAL_A,
+    organisationId: '33333333-3333-4333-8333-333333333333',
+    protocol: 'jt808',
+    protocolVersion: null,
+    vehicleId: VEHICLE_A,
+    vehicleActive: true,
+    authCodeHash: hashAuthCode('code-of-a'),
+  });
+  directory.terminals.set(PHONE_B, {
+    id: '44444444-4444-4444-8444-444444444444',
+    organisationId: '33333333-3333-4333-8333-333333333333',
+    protocol: 'jt808',
+    protocolVersion: null,
+    vehicleId: '55555555-5555-4555-8555-555555555555',
+    vehicleActive: true,
+    authCodeHash: hashAuthCode('code-of-b'),
+  });
+  const ingests: Deferred[] = [];
+  const events: string[] = [];
+  const host: SessionHost & { holdReading: boolean } = {
+    directory,
+    positions: {
+      ingest: (records) =>
+        new Promise((resolve, reject) => {
+          ingests.push({ records, resolve: () => resolve({}), reject });
+        }),
+    },
+    metrics: new TerminalMetrics(undefined, { connections: () => 0, authenticated: () => 0, paused: () => false }),
+    logger: { log: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
+    limits: DEFAULT_SESSION_LIMITS,
+    holdReading: false,
+    authenticated: (_s, on) => events.push(on ? 'auth' : 'unauth'),
+    seen: () => events.push('seen'),
+    ...over,
+  };
+  const session = new Jt808Session(socket, host, 1, '127.0.0.1:50000');
+  let serial = 0;
+  const frame = (messageId: number, body: Buffer = Buffer.alloc(0), phone = PHONE_A) =>
+    encodeMessage({ messageId, phone, serial: serial++, body });
+  // Each written reply, decoded.
+  const replies = () =>
+    socket.written.flatMap((b) => new Jt808FrameDecoder().push(b)).map((f) => {
+      const r = decodeJt808(f);
+      if (!r.ok) throw new Error(r.error);
+      return r.message;
+    });
+  const results = () => replies().map((m) => (m.kind === 'platformGeneralReply' || m.kind === 'registerReply' ? m.body.result : -1));
+  // Lets every promise that can settle settle (the fakes answer at once; pending ingests stay pending).
+  const flush = async () => {
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  };
+  return { socket, directory, host, session, frame, replies, results, ingests, events, flush };
+}
+
+const position = (minute: number, over: Partial<Jt808PositionInput> = {}): Jt808PositionInput => ({
+  latitude: 40.6123,
+  longitude: 109.8456,
+  speedKmh: 62.5,
+  direction: 90,
+  altitude: 1050,
+  time: new Date(Date.UTC(2026, 2, 1, 8, minute, 0)),
+  extras: { mileageKm: 12345.6 },
+  ...over,
+});
+
+const authFrame = (t: ReturnType<typeof setup>, code = 'code-of-a', phone = PHONE_A) => t.frame(JT808_MESSAGE_ID.AUTH, encodeAuth({ authCode: code }), phone);
+
+async function authenticated() {
+  const t = setup();
+  t.session.onData(authFrame(t));
+  await t.flush();
+  expect(t.results()).toEqual([0]);
+  t.socket.written = [];
+  return t;
+}
+
+describe(Jt808Session.name, () => {
+  describe('registration', () => {
+    it('should issue a fresh auth code, store only its hash, and answer with the exact 0x8100 bytes', async () => {
+      const t = setup();
+      const reg = encodeRegister({ provinceId: 15, cityId: 200, manufacturerId: 'HZW01', model: 'HZ-808', terminalId: 'T000001', plateColor: 2, plate: '蒙B12345' });
+      t.session.onData(t.frame(JT808_MESSAGE_ID.REGISTER, reg));
+      await t.flush();
+      const [reply] = t.replies() as Extract<Jt808Message, { kind: 'registerReply' }>[];
+      expect(reply.body).toMatchObject({ replySerial: 0, result: 0 });
+      const code = reply.body.authCode!;
+      expect(code).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(t.directory.terminals.get(PHONE_A)!.authCodeHash).toBe(hashAuthCode(code));
+      expect(t.socket.written[0]).toEqual(registerReply({ phone: PHONE_A, serial: 0, version: '2013' }, { replySerial: 0, result: 0, authCode: code }));
+      // Registration alone does not authenticate.
+      expect(t.session.authenticated).toBe(false);
+    });
+
+    it('should replace the code on re-registration', async () => {
+      const t = setup();
+      const reg = encodeRegister({ provinceId: 15, cityId: 200, manufacturerId: 'HZW01', model: 'HZ-808', terminalId: 'T000001', plateColor: 2, plate: '蒙B12345' });
+      t.session.onData(Buffer.concat([t.frame(JT808_MESSAGE_ID.REGISTER, reg), t.frame(JT808_MESSAGE_ID.REGISTER, reg)]));
+      await t.flush();
+      const codes = (t.replies() as Extract<Jt808Message, { kind: 'registerReply' }>[]).map((r) => r.body.authCode);
+      expect(codes[0]).not.toBe(codes[1]);
+      expect(t.directory.terminals.get(PHONE_A)!.authCodeHash).toBe(hashAuthCode(codes[1]!));
+    });
+
+    it('should refuse an unknown phone with 4 and a terminal without an active vehicle with 2', async () => {
+      const t = setup();
+      t.directory.terminals.get(PHONE_B)!.vehicleActive = false;
+      const reg = encodeRegister({ provinceId: 15, cityId: 200, manufacturerId: 'HZW01', model: 'HZ-808', terminalId: 'T000001', plateColor: 2, plate: '蒙B12345' });
+      t.session.onData(Buffer.concat([t.frame(JT808_MESSAGE_ID.REGISTER, reg, '013900000000'), t.frame(JT808_MESSAGE_ID.REGISTER, reg, PHONE_B)]));
+      await t.flush();
+      expect(t.results()).toEqual([4, 2]);
+    });
+  });
+
+  describe('authentication', () => {
+    it('should refuse a wrong code (1) and accept the right one (0), binding the session to the vehicle', async () => {
+      const t = setup();
+      t.session.onData(Buffer.concat([authFrame(t, 'guess'), authFrame(t)]));
+      await t.flush();
+      expect(t.results()).toEqual([1, 0]);
+      expect(t.session).toMatchObject({ phone: PHONE_A, vehicleId: VEHICLE_A, terminalId: TERMINAL_A, authenticated: true });
+      expect(t.events).toContain('auth');
+    });
+
+    it("should refuse another terminal's code", async () => {
+      const t = setup();
+      t.session.onData(authFrame(t, 'code-of-a', PHONE_B));
+      await t.flush();
+      expect(t.results()).toEqual([1]);
+      expect(t.session.authenticated).toBe(false);
+    });
+
+    it('should refuse reports before authentication without storing them, and close after the fifth refusal', async () => {
+      const t = setup();
+      const loc = () => t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(0)));
+      t.session.onData(Buffer.concat([loc(), loc(), t.frame(JT808_MESSAGE_ID.HEARTBEAT), authFrame(t, 'nope'), loc(), loc()]));
+      await t.flush();
+      expect(t.results()).toEqual([1, 1, 1, 1, 1]);
+      expect(t.ingests).toHaveLength(0);
+      expect(t.socket.ended).toBe(true);
+    });
+
+    it('should refuse reports for another phone on an authenticated connection', async () => {
+      const t = await authenticated();
+      t.session.onData(t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(0)), PHONE_B));
+      await t.flush();
+      expect(t.results()).toEqual([1]);
+      expect(t.ingests).toHaveLength(0);
+    });
+
+    it('should leave a request unanswered when the terminal lookup fails', async () => {
+      const t = setup();
+      t.directory.fail = true;
+      t.session.onData(authFrame(t));
+      await t.flush();
+      expect(t.socket.written).toEqual([]);
+    });
+  });
+
+  describe('reports', () => {
+    it('should store a location for the bound vehicle and acknowledge only after the write', async () => {
+      const t = await authenticated();
+      t.session.onData(t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(5))));
+      await t.flush();
+      expect(t.ingests).toHaveLength(1);
+      expect(t.socket.written).toEqual([]);
+      expect(t.ingests[0]!.records).toEqual([
+        expect.objectContaining({
+          vehicleId: VEHICLE_A,
+          terminalId: TERMINAL_A,
+          fixTime: new Date(Date.UTC(2026, 2, 1, 8, 5, 0)),
+          lat: 40.6123,
+          lon: 109.8456,
+          speedKmh: 62.5,
+          course: 90,
+          altitudeM: 1050,
+          mileageKm: 12345.6,
+          source: 'jt808',
+          backfill: false,
+        }),
+      ]);
+      t.ingests[0]!.resolve();
+      await t.flush();
+      // serial 1: the auth reply was 0.
+      expect(t.socket.written).toEqual([platformGeneralReply({ phone: PHONE_A, serial: 1, version: '2013' }, { replySerial: 1, replyId: 0x0200, result: 0 })]);
+    });
+
+    it('should answer pipelined reports in the order received, whatever order the writes finish in', async () => {
+      const t = await authenticated();
+      t.session.onData(Buffer.concat([1, 2, 3].map((m) => t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(m))))));
+      await t.flush();
+      expect(t.ingests).toHaveLength(3); // all handed to storage at once
+      t.ingests[2]!.resolve();
+      t.ingests[1]!.resolve();
+      await t.flush();
+      expect(t.socket.written).toEqual([]);
+      t.ingests[0]!.resolve();
+      await t.flush();
+      expect(t.replies().map((m) => (m.body as { replySerial: number }).replySerial)).toEqual([1, 2, 3]);
+    });
+
+    it('should not acknowledge a report whose write failed, and carry on with the next', async () => {
+      const t = await authenticated();
+      t.session.onData(Buffer.concat([1, 2].map((m) => t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(m))))));
+      await t.flush();
+      t.ingests[0]!.reject(new Error('connection terminated'));
+      t.ingests[1]!.resolve();
+      await t.flush();
+      expect(t.replies().map((m) => m.body)).toEqual([{ replySerial: 2, replyId: 0x0200, result: 0 }]);
+    });
+
+    it('should answer 2 when storage refuses the record itself (re-sending cannot help)', async () => {
+      const t = await authenticated();
+      t.session.onData(t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(1))));
+      await t.flush();
+      t.ingests[0]!.reject(new PositionRejectedError(0, 'course must be an integer (smallint)'));
+      await t.flush();
+      expect(t.results()).toEqual([2]);
+    });
+
+    it('should store a blind-area batch as back-fill and answer it once', async () => {
+      const t = await authenticated();
+      t.session.onData(t.frame(JT808_MESSAGE_ID.BATCH_LOCATION, encodeBatch(1, [position(1), position(2), position(3)])));
+      await t.flush();
+      expect(t.ingests).toHaveLength(1);
+      expect(t.ingests[0]!.records.map((r) => r.backfill)).toEqual([true, true, true]);
+      t.ingests[0]!.resolve();
+      await t.flush();
+      expect(t.replies().map((m) => m.body)).toEqual([{ replySerial: 1, replyId: 0x0704, result: 0 }]);
+    });
+
+    it('should acknowledge a position without a usable time but not store it', async () => {
+      const t = await authenticated();
+      t.session.onData(t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(1, { time: null, timeBcd: '000000000000' }))));
+      await t.flush();
+      expect(t.ingests).toHaveLength(0);
+      expect(t.results()).toEqual([0]);
+    });
+  });
+
+  describe('other messages', () => {
+    it('should answer heartbeats, driver identity and unknown ids, and consume terminal replies', async () => {
+      const t = await authenticated();
+      const driver = encodeDriverIdentity({
+        layout: '2013',
+        status: 1,
+        time: new Date(Date.UTC(2026, 2, 1, 8, 0, 0)),
+        icReadResult: 0,
+        name: '张师傅',
+        certificateNumber: '15020319850312123X',
+        issuingAuthority: '包头市交通运输局',
+        expiry: '2027-01-01',
+        idCardNumber: null,
+      });
+      t.session.onData(
+        Buffer.concat([
+          t.frame(JT808_MESSAGE_ID.HEARTBEAT),
+          t.frame(JT808_MESSAGE_ID.DRIVER_IDENTITY, driver),
+          t.frame(JT808_MESSAGE_ID.TERMINAL_GENERAL_REPLY, Buffer.from([0, 1, 0x81, 0x03, 0])),
+          t.frame(0x0f00, Buffer.from([1, 2, 3])),
+        ]),
+      );
+      await t.flush();
+      expect(t.replies().map((m) => m.body)).toEqual([
+        { replySerial: 1, replyId: 0x0002, result: 0 },
+        { replySerial: 2, replyId: 0x0702, result: 0 },
+        { replySerial: 4, replyId: 0x0f00, result: 3 },
+      ]);
+    });
+
+    it('should answer a logout and then close', async () => {
+      const t = await authenticated();
+      t.session.onData(Buffer.concat([t.frame(JT808_MESSAGE_ID.LOGOUT), t.frame(JT808_MESSAGE_ID.HEARTBEAT)]));
+      await t.flush();
+      expect(t.results()).toEqual([0]);
+      expect(t.socket.ended).toBe(true);
+    });
+
+    it('should skip malformed frames (answering 2 when the header is readable) and carry on', async () => {
+      const t = await authenticated();
+      const bad = Buffer.from(t.frame(JT808_MESSAGE_ID.HEARTBEAT));
+      bad[bad.length - 2] ^= 0xff; // check code
+      t.session.onData(Buffer.concat([bad, Buffer.from('7e0102037e', 'hex'), Buffer.from('garbage'), t.frame(JT808_MESSAGE_ID.HEARTBEAT)]));
+      await t.flush();
+      expect(t.replies().map((m) => m.body)).toEqual([
+        { replySerial: 1, replyId: 0x0002, result: 2 },
+        { replySerial: 2, replyId: 0x0002, result: 0 },
+      ]);
+    });
+
+    it('should decode a frame split across TCP chunks', async () => {
+      const t = await authenticated();
+      const f = t.frame(JT808_MESSAGE_ID.HEARTBEAT);
+      for (let i = 0; i < f.length; i++) t.session.onData(f.subarray(i, i + 1));
+      await t.flush();
+      expect(t.results()).toEqual([0]);
+    });
+  });
+
+  describe('2019 headers without the version bit', () => {
+    // Encoded as 2019, then bit 14 cleared (and the check code fixed): only the terminal's record tells the layout.
+    const flagless = (messageId: number, body: Buffer, serial: number) => {
+      const p = encodePayload({ messageId, phone: PHONE_A, serial, body, version: '2019' });
+      p.writeUInt16BE(p.readUInt16BE(2) & ~0x4000, 2);
+      p[p.length - 1] = xorChecksum(p, 0, p.length - 1);
+      return Buffer.concat([Buffer.from([0x7e]), escape(p), Buffer.from([0x7e])]);
+    };
+
+    it('should authenticate and then decode every frame in 2019 layout for a terminal set to 2019', async () => {
+      const t = setup();
+      t.directory.terminals.get(PHONE_A)!.protocolVersion = '2019';
+      t.session.onData(flagless(JT808_MESSAGE_ID.AUTH, encodeAuth({ authCode: 'code-of-a' }, '2019'), 0));
+      t.session.onData(flagless(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(1)), 1));
+      await t.flush();
+      expect(t.ingests).toHaveLength(1);
+      t.ingests[0]!.resolve();
+      await t.flush();
+      expect(t.replies().map((m) => [m.header.version, m.body])).toEqual([
+        ['2019', { replySerial: 0, replyId: 0x0102, result: 0 }],
+        ['2019', { replySerial: 1, replyId: 0x0200, result: 0 }],
+      ]);
+    });
+
+    it('should not accept such a frame from a terminal not set to 2019', async () => {
+      const t = setup();
+      t.session.onData(flagless(JT808_MESSAGE_ID.AUTH, encodeAuth({ authCode: 'code-of-a' }, '2019'), 0));
+      await t.flush();
+      expect(t.results()).toEqual([1]);
+      expect(t.session.authenticated).toBe(false);
+    });
+  });
+
+  describe('flow control', () => {
+    it('should pause reading while too many frames wait for their replies, and resume after', async () => {
+      const t = await authenticated();
+      const frames = Array.from({ length: DEFAULT_SESSION_LIMITS.maxPendingFrames }, (_, i) => t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(i % 60))));
+      t.session.onData(Buffer.concat(frames));
+      await t.flush();
+      expect(t.socket.paused).toBe(true);
+      for (const d of t.ingests) d.resolve();
+      await t.flush();
+      expect(t.socket.paused).toBe(false);
+      expect(t.socket.written).toHaveLength(DEFAULT_SESSION_LIMITS.maxPendingFrames);
+    });
+
+    it('should pause when the server holds reading', async () => {
+      const t = setup({ holdReading: true });
+      t.session.updateFlow();
+      expect(t.socket.paused).toBe(true);
+    });
+
+    it('should drop a connection that does not read its replies', async () => {
+      const t = await authenticated();
+      t.socket.writableLength = DEFAULT_SESSION_LIMITS.maxWriteBufferBytes + 1;
+      t.session.onData(t.frame(JT808_MESSAGE_ID.HEARTBEAT));
+      await t.flush();
+      expect(t.socket.destroyed).toBe(true);
+      expect(t.socket.written).toEqual([]);
+    });
+  });
+});
+
+describe(maskCertificate.name, () => {
+  it('should keep the first and last four characters only', () => {
+    expect(maskCertificate('15020319850312123X')).toBe('1502**********123X');
+    expect(maskCertificate('1234')).toBe('****');
+    expect(maskCertificate(null)).toBe('(none)');
+  });
+});

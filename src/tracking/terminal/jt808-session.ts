@@ -1,0 +1,456 @@
+import { performance } from 'node:perf_hooks';
+import type { PositionRecord } from '../positions/position.js';
+import { PositionRejectedError } from '../positions/position-writer.js';
+import { JT808_MESSAGE_ID, JT808_PLATFORM_RESULT, JT808_REGISTER_RESULT, type Jt808PlatformResult, type Jt808RegisterResult } from './jt808/jt808.constants.js';
+import { decodeJt808, type Jt808DecodeResult, type Jt808Header, type Jt808Message, type Jt808Version } from './jt808/jt808.decoder.js';
+import { platformGeneralReply, registerReply } from './jt808/jt808.encoder.js';
+import { Jt808FrameDecoder, type Jt808FrameDiscard } from './jt808/jt808.frame-decoder.js';
+import { batchRecords, locationRecords, type MappedPositions } from './jt808-positions.js';
+import { authCodeMatches, hashAuthCode, newAuthCode, type DirectoryTerminal, type TerminalDirectory, type TerminalProtocolVersion } from './terminal-directory.js';
+import type { RefusalReason, TerminalMetrics } from './terminal.metrics.js';
+
+// One JT/T 808 connection: bytes → frames (Jt808FrameDecoder) → messages (decodeJt808) → register / authenticate /
+// store / reply. The TCP server (terminal.server.ts) owns the sockets and everything shared; this holds the few
+// fields one connection needs, because thousands of terminals sit idle between heartbeats: no timer, no buffer
+// beyond the frame decoder's, no closure per frame kept after it is answered.
+//
+// Order. Frames are handled one after the other (`work`): an 0x0102 settles before the 0x0200 behind it is looked
+// at. A report does not hold up the frames behind it, though: its positions go to PositionsService.ingest() at
+// once (the writer batches them with everyone else's, in submission order) and its reply waits in `replies`, which
+// writes replies strictly in frame order. So a terminal that pipelines (the simulator does) gets its ACKs in the
+// order it sent, each only after the durable write of that report.
+
+export type SessionSocket = {
+  write(data: Buffer): boolean;
+  end(callback?: () => void): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+};
+
+export type SessionLimits = {
+  // Frames read and not yet answered; beyond it the socket is paused until replies catch up.
+  maxPendingFrames: number;
+  // Refused authentications and requests before authentication; the connection is closed at this count.
+  maxStrikes: number;
+  // Replies queued in the socket because the terminal does not read them; beyond it the connection is dropped.
+  maxWriteBufferBytes: number;
+  maxFrameLength: number;
+};
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  maxPendingFrames: 64,
+  maxStrikes: 5,
+  maxWriteBufferBytes: 256 * 1024,
+  // Largest legal payload is 1045 bytes (2019 header with subpackage fields + 1023-byte body + check code).
+  maxFrameLength: 1100,
+};
+
+type Log = { log(msg: string): void; warn(msg: string): void; debug(msg: string): void; error(msg: string): void };
+
+// What a session needs from the server; a plain object in the unit specs.
+export interface SessionHost {
+  readonly directory: TerminalDirectory;
+  readonly positions: { ingest(records: readonly PositionRecord[]): Promise<unknown> };
+  readonly metrics: TerminalMetrics;
+  readonly logger: Log;
+  readonly limits: SessionLimits;
+  // True while no socket may be read: position writes are behind, or the server is shutting down.
+  readonly holdReading: boolean;
+  authenticated(session: Jt808Session, on: boolean): void;
+  // An authenticated terminal sent a valid frame (last_seen_at, batched by the server).
+  seen(session: Jt808Session): void;
+}
+
+// What a handled frame answers, built into bytes only when its turn to be written comes (the platform's serial
+// numbers then follow the order on the wire).
+type Reply =
+  | { kind: 'general'; header: Jt808Header; replyId: number; result: Jt808PlatformResult }
+  | { kind: 'register'; header: Jt808Header; result: Jt808RegisterResult; authCode: string | null };
+
+// `reply` is wrapped in an object so that awaiting the handler does not await the write behind it.
+type Outcome = { messageId: number; reply: Reply | null | Promise<Reply | null>; close?: boolean };
+
+const NO_REPLY: Outcome = { messageId: -1, reply: null };
+
+const general = (h: Jt808Header, result: Jt808PlatformResult): Reply => ({ kind: 'general', header: h, replyId: h.messageId, result });
+
+export const headerVersion = (v: TerminalProtocolVersion | null): Jt808Version | undefined =>
+  v === '2019' ? '2019' : v === '2011' || v === '2013' ? '2013' : undefined;
+
+// Certificate numbers in logs: enough to tell two drivers apart, not enough to copy one.
+export function maskCertificate(value: string | null): string {
+  if (!value) return '(none)';
+  if (value.length <= 8) return '*'.repeat(value.length);
+  return `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
+}
+
+export class Jt808Session {
+  // Bound by a successful 0x0102; null before.
+  phone: string | null = null;
+  terminalId: string | null = null;
+  vehicleId: string | null = null;
+  organisationId: string | null = null;
+  // performance.now() of the last frame that decoded (idle detection), and of the last last_seen report.
+  lastFrameAt: number;
+  seenReportedAt = -Infinity;
+  pending = 0;
+  paused = false;
+  // No further frame is handled (logout, too many refusals, idle, shutting down); `ended`: socket.end() was called.
+  closing = false;
+  private ended = false;
+  private readonly frames: Jt808FrameDecoder;
+  private version: Jt808Version | undefined;
+  private serial = 0;
+  private strikes = 0;
+  private malformed = 0;
+  private unacked = 0;
+  private work: Promise<void> = Promise.resolve();
+  private replies: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: SessionSocket,
+    private readonly host: SessionHost,
+    readonly id: number,
+    readonly remote: string,
+  ) {
+    this.lastFrameAt = performance.now();
+    this.frames = new Jt808FrameDecoder({ maxFrameLength: host.limits.maxFrameLength, onDiscard: (e) => this.onDiscard(e) });
+  }
+
+  get authenticated(): boolean {
+    return this.terminalId !== null;
+  }
+
+  // ------------------------------------------------------------------------------------------- socket events
+
+  onData(chunk: Buffer): void {
+    if (this.closing) return;
+    const frames = this.frames.push(chunk);
+    if (frames.length === 0) return;
+    const at = performance.now();
+    for (const frame of frames) this.enqueue(frame, at);
+  }
+
+  onClose(): void {
+    this.closing = true;
+    if (this.authenticated) this.host.authenticated(this, false);
+  }
+
+  // Pause or resume reading: the server says when nobody may read, and a terminal that sends faster than its
+  // replies can be written waits for them.
+  updateFlow(): void {
+    if (this.socket.destroyed) return;
+    const hold = this.host.holdReading || this.pending >= this.host.limits.maxPendingFrames;
+    if (hold && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!hold && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  // Resolves once every frame read so far is handled and answered (or left unanswered).
+  settled(): Promise<void> {
+    return this.replies;
+  }
+
+  // The server's sweep found nothing from this terminal for too long, or its record changed under it.
+  close(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closing = true;
+    this.host.logger.debug(`jt808 #${this.id} ${this.who()}: closing (${reason})`);
+    // Once the replies are flushed the socket is released, without waiting for a terminal that may never answer
+    // the FIN (a vehicle out of coverage).
+    const socket = this.socket;
+    socket.end(() => socket.destroy());
+  }
+
+  // ------------------------------------------------------------------------------------------- pipeline
+
+  private enqueue(frame: Buffer, at: number): void {
+    this.pending++;
+    this.updateFlow();
+    const handled = this.work.then(() => (this.closing ? NO_REPLY : this.handle(frame)));
+    this.work = handled.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.replies = this.replies
+      .then(async () => {
+        const outcome = await handled;
+        const reply = await outcome.reply;
+        if (reply) this.send(reply, at);
+        if (outcome.close) this.close('closed after reply');
+      })
+      .catch((e: unknown) => this.replyFailed(e))
+      .finally(() => {
+        this.pending--;
+        this.updateFlow();
+      });
+  }
+
+  private replyFailed(e: unknown): void {
+    // Nothing is written: the terminal re-sends after its timeout, and the idempotent write stores it once.
+    const reason = e instanceof Error ? e.constructor.name : 'Error';
+    this.host.metrics.unacknowledged(reason);
+    // A database outage fails every report of every connection: the first few per connection are logged, the
+    // metric counts them all.
+    if (++this.unacked > 3) return;
+    this.host.logger.warn(`jt808 #${this.id} ${this.who()}: not acknowledged: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  private send(reply: Reply, receivedAt: number): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (socket.writableLength > this.host.limits.maxWriteBufferBytes) {
+      // The terminal stopped reading: holding its replies would grow without bound.
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${socket.writableLength} bytes of replies unread, dropping the connection`);
+      this.closing = true;
+      socket.destroy();
+      return;
+    }
+    const header = { phone: reply.header.phone, serial: this.nextSerial(), version: reply.header.version, protocolVersion: reply.header.protocolVersion };
+    const bytes =
+      reply.kind === 'general'
+        ? platformGeneralReply(header, { replySerial: reply.header.serial, replyId: reply.replyId, result: reply.result })
+        : registerReply(header, { replySerial: reply.header.serial, result: reply.result, authCode: reply.authCode });
+    socket.write(bytes);
+    this.host.metrics.ack(reply.header.messageId, (performance.now() - receivedAt) / 1000);
+  }
+
+  private nextSerial(): number {
+    const s = this.serial;
+    this.serial = (s + 1) & 0xffff;
+    return s;
+  }
+
+  // ------------------------------------------------------------------------------------------- frames
+
+  private decode(frame: Buffer): { result: Jt808DecodeResult; needs2019: boolean } {
+    const result = decodeJt808(frame, this.version ? { versionOverride: this.version } : {});
+    if (result.ok || this.version || result.error !== 'BAD_LENGTH') return { result, needs2019: false };
+    // A 2019 header without its version bit only decodes once the terminal's override is known. Before that,
+    // register and auth are tried in the 2019 layout, and accepted only if the terminal's record says 2019.
+    const alt = decodeJt808(frame, { versionOverride: '2019' });
+    if (alt.ok && (alt.message.kind === 'register' || alt.message.kind === 'auth')) return { result: alt, needs2019: true };
+    return { result, needs2019: false };
+  }
+
+  private async handle(frame: Buffer): Promise<Outcome> {
+    const { result, needs2019 } = this.decode(frame);
+    if (!result.ok) return this.malformedFrame(result.error, result.detail, result.header);
+    const m = result.message;
+    const h = m.header;
+    this.host.metrics.frame(h.messageId);
+    this.lastFrameAt = performance.now();
+    if (this.authenticated && h.phone === this.phone) this.host.seen(this);
+
+    switch (m.kind) {
+      // A refusal that used up the last strike has set `closing`: the reply goes out, then the connection ends.
+      case 'register': {
+        const reply = await this.register(h, needs2019);
+        return { messageId: h.messageId, reply, close: this.closing };
+      }
+      case 'auth': {
+        const reply = await this.authenticate(h, m.body.authCode, needs2019);
+        return { messageId: h.messageId, reply, close: this.closing };
+      }
+      case 'terminalGeneralReply':
+        // The terminal answering a platform command; none is sent yet, so there is nothing to match it with.
+        return NO_REPLY;
+      default:
+        break;
+    }
+    if (!this.authenticated || h.phone !== this.phone) return this.refuse(h, this.authenticated ? 'wrong_phone' : 'not_authenticated');
+    return this.handleAuthenticated(m);
+  }
+
+  private handleAuthenticated(m: Jt808Message): Outcome {
+    const h = m.header;
+    switch (m.kind) {
+      case 'heartbeat':
+        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
+      case 'logout':
+        // JT/T 808 §8.5 终端注销: answered, then the connection ends. The auth code stays valid; a new
+        // registration replaces it.
+        this.host.logger.log(`jt808 #${this.id} ${this.who()}: logged out`);
+        this.closing = true;
+        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS), close: true };
+      case 'location':
+        return this.store(h, locationRecords(m.body, this.binding(), new Date()), 0);
+      case 'batchLocation': {
+        const mapped = batchRecords(m.body, this.binding(), new Date());
+        this.host.metrics.positionsDropped('batch_item_malformed', m.body.malformed.length);
+        if (m.body.malformed.length > 0) {
+          this.host.logger.warn(`jt808 #${this.id} ${this.who()}: 0x0704 with ${m.body.malformed.length} unreadable item(s) of ${m.body.count}`);
+        }
+        // Nothing at all readable: the message is in error (2), and there is nothing to store.
+        if (mapped.records.length === 0 && mapped.dropped === 0 && m.body.malformed.length > 0) {
+          return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.MESSAGE_ERROR) };
+        }
+        return this.store(h, mapped, m.body.batchType);
+      }
+      case 'driverIdentity': {
+        // Recorded as a log line for now (vehicle, sign-in/out, masked certificate number); the driver-on-board
+        // check against the waybill's crew is for monitoring to do later.
+        const d = m.body;
+        const event = d.status === 2 ? 'card removed' : d.status === 1 ? (d.icReadResult === 0 ? 'card read' : `card read failed (${d.icReadResult})`) : 'identity';
+        this.host.logger.log(`jt808 #${this.id} ${this.who()}: driver ${event}, certificate ${maskCertificate(d.certificateNumber)}`);
+        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
+      }
+      default:
+        // Subpackaged messages (not reassembled yet), RSA-encrypted bodies, platform messages sent by a terminal,
+        // and ids this platform does not handle.
+        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.NOT_SUPPORTED) };
+    }
+  }
+
+  private malformedFrame(error: string, detail: string, header: Jt808Header | null): Outcome {
+    this.malformed++;
+    this.host.metrics.malformedFrame(error);
+    // The first few per connection, then one in a thousand: a terminal sending garbage must not flood the log.
+    if (this.malformed <= 3 || this.malformed % 1000 === 0) {
+      const id = header ? ` 0x${header.messageId.toString(16).padStart(4, '0')} serial ${header.serial}` : '';
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: malformed frame${id} skipped: ${error} (${detail}); ${this.malformed} so far`);
+    }
+    // §8.2 result 2 (message error) when it can be addressed, so that the terminal may re-send. Once the terminal
+    // is known, a "header" with some other phone is line noise cut out between two frames: not answered.
+    const addressable = header !== null && (this.phone === null || header.phone === this.phone);
+    return addressable ? { messageId: header.messageId, reply: general(header, JT808_PLATFORM_RESULT.MESSAGE_ERROR) } : NO_REPLY;
+  }
+
+  private onDiscard(e: Jt808FrameDiscard): void {
+    if (e.reason === 'OVERSIZED') this.host.metrics.malformedFrame('OVERSIZED');
+    else if (e.reason === 'INVALID_ESCAPE') this.host.metrics.malformedFrame('INVALID_ESCAPE');
+  }
+
+  private refuse(h: Jt808Header, reason: RefusalReason): Outcome {
+    this.host.metrics.refusal(reason);
+    const close = this.strike();
+    if (this.strikes <= 3) this.host.logger.warn(`jt808 #${this.id} ${this.who()}: 0x${h.messageId.toString(16).padStart(4, '0')} from ${h.phone} refused (${reason})`);
+    return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.FAILURE), close };
+  }
+
+  // True when this strike is the last one allowed: the reply goes out, then the connection is closed.
+  private strike(): boolean {
+    this.strikes++;
+    if (this.strikes < this.host.limits.maxStrikes) return false;
+    this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${this.strikes} refused requests, closing the connection`);
+    this.closing = true;
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------- register / auth
+
+  // 0x0100 → 0x8100 (§8.6). The terminal must be on record (active, JT/T 808) with an active vehicle; a new random
+  // code replaces any earlier one. Registration does not authenticate: 0x0102 follows with the code.
+  private async register(h: Jt808Header, needs2019: boolean): Promise<Reply | null> {
+    this.unbind();
+    const t = await this.lookup(h.phone);
+    if (t === undefined) return null;
+    if (t && needs2019 && t.protocolVersion !== '2019') return this.malformedFrame('BAD_LENGTH', 'a 2019 header from a terminal not set to 2019', h).reply as Reply | null;
+    let result: Jt808RegisterResult = JT808_REGISTER_RESULT.OK;
+    let reason: RefusalReason | null = null;
+    if (!t || t.protocol !== 'jt808') [result, reason] = [JT808_REGISTER_RESULT.NO_SUCH_TERMINAL, 'unknown_terminal'];
+    else if (!t.vehicleId || !t.vehicleActive) [result, reason] = [JT808_REGISTER_RESULT.NO_SUCH_VEHICLE, 'no_vehicle'];
+    if (reason) {
+      this.host.metrics.refusal(reason);
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: registration of ${h.phone} refused (${reason})`);
+      this.strike();
+      return { kind: 'register', header: h, result, authCode: null };
+    }
+    const code = newAuthCode();
+    try {
+      await this.host.directory.setAuthCodeHash(t!.id, hashAuthCode(code));
+    } catch (e) {
+      // Unanswered: the terminal registers again after its timeout.
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: registration of ${h.phone} not stored: ${(e as Error).message}`);
+      return null;
+    }
+    this.version = headerVersion(t!.protocolVersion) ?? this.version;
+    this.host.logger.log(`jt808 #${this.id} ${this.who()}: terminal ${h.phone} registered for vehicle ${t!.vehicleId}`);
+    return { kind: 'register', header: h, result: JT808_REGISTER_RESULT.OK, authCode: code };
+  }
+
+  // 0x0102 → 0x8001 (§8.8). Only the code issued to this very terminal (by phone) opens the session, which is then
+  // bound to that terminal's vehicle: everything it reports is stored for that vehicle and no other.
+  private async authenticate(h: Jt808Header, code: string, needs2019: boolean): Promise<Reply | null> {
+    this.unbind();
+    const t = await this.lookup(h.phone);
+    if (t === undefined) return null;
+    let reason: RefusalReason | null = null;
+    if (!t || t.protocol !== 'jt808' || (needs2019 && t.protocolVersion !== '2019')) reason = 'unknown_terminal';
+    else if (!t.vehicleId || !t.vehicleActive) reason = 'no_vehicle';
+    else if (!authCodeMatches(code, t.authCodeHash)) reason = 'bad_auth_code';
+    if (reason) {
+      this.host.metrics.refusal(reason);
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: authentication of ${h.phone} refused (${reason})`);
+      this.strike();
+      return general(h, JT808_PLATFORM_RESULT.FAILURE);
+    }
+    this.phone = h.phone;
+    this.terminalId = t!.id;
+    this.vehicleId = t!.vehicleId;
+    this.organisationId = t!.organisationId;
+    this.version = headerVersion(t!.protocolVersion) ?? this.version;
+    this.strikes = 0;
+    this.host.authenticated(this, true);
+    this.host.seen(this);
+    this.host.logger.debug(`jt808 #${this.id} ${this.who()}: authenticated`);
+    return general(h, JT808_PLATFORM_RESULT.SUCCESS);
+  }
+
+  // undefined: the lookup failed (database away) and the request stays unanswered.
+  private async lookup(phone: string): Promise<DirectoryTerminal | null | undefined> {
+    try {
+      return await this.host.directory.findByPhone(phone);
+    } catch (e) {
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: terminal lookup for ${phone} failed: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private unbind(): void {
+    if (!this.authenticated) return;
+    this.host.authenticated(this, false);
+    this.phone = this.terminalId = this.vehicleId = this.organisationId = null;
+  }
+
+  // ------------------------------------------------------------------------------------------- positions
+
+  private binding() {
+    return { vehicleId: this.vehicleId!, terminalId: this.terminalId! };
+  }
+
+  // Hands the positions to storage now and answers once they are committed (§8.18: 0x8001 for each 0x0200, one
+  // for a whole 0x0704). A record the pipeline refuses as malformed is answered with result 2, since re-sending the
+  // same bytes cannot help; any other failure (database away, shutting down) leaves the report unanswered.
+  private store(h: Jt808Header, mapped: MappedPositions, batchType: number): Outcome {
+    const backfill = h.messageId === JT808_MESSAGE_ID.BATCH_LOCATION && batchType === 1;
+    this.host.metrics.positionsReceived(h.messageId, backfill, mapped.records.length);
+    if (mapped.dropped > 0) {
+      this.host.metrics.positionsDropped('time_invalid', mapped.dropped);
+      this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${mapped.dropped} position(s) without a valid fix time not stored`);
+    }
+    if (mapped.records.length === 0) return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
+    const reply = this.host.positions.ingest(mapped.records).then(
+      () => general(h, JT808_PLATFORM_RESULT.SUCCESS),
+      (e: unknown) => {
+        if (!(e instanceof PositionRejectedError)) throw e;
+        this.host.metrics.unacknowledged('PositionRejectedError');
+        this.host.logger.warn(`jt808 #${this.id} ${this.who()}: report refused by storage: ${e.message}`);
+        return general(h, JT808_PLATFORM_RESULT.MESSAGE_ERROR);
+      },
+    );
+    return { messageId: h.messageId, reply };
+  }
+
+  private who(): string {
+    return this.phone ? `${this.phone} (vehicle ${this.vehicleId})` : this.remote;
+  }
+}

@@ -1,0 +1,111 @@
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { MetricsService } from '../../ops/metrics.service.js';
+import { JT808_MESSAGE_ID } from './jt808/jt808.constants.js';
+
+// Prometheus metrics of the JT/T 808 server, all named hazway_jt808_*. Message ids become labels only when they
+// are ids this platform knows: a label per 16-bit garbage id would grow the registry without bound.
+const KNOWN_IDS = new Set<number>(Object.values(JT808_MESSAGE_ID));
+export const messageLabel = (id: number): string => (KNOWN_IDS.has(id) ? `0x${id.toString(16).padStart(4, '0')}` : 'other');
+
+export type RefusalReason = 'unknown_terminal' | 'no_vehicle' | 'bad_auth_code' | 'not_authenticated' | 'wrong_phone';
+export type DropReason = 'time_invalid' | 'batch_item_malformed';
+
+export type TerminalMetricsSource = {
+  connections(): number;
+  authenticated(): number;
+  paused(): boolean;
+};
+
+export class TerminalMetrics {
+  private readonly frames?: Counter<'message_id'>;
+  private readonly malformed?: Counter<'reason'>;
+  private readonly positions?: Counter<'message_id' | 'backfill'>;
+  private readonly dropped?: Counter<'reason'>;
+  private readonly refused?: Counter<'reason'>;
+  private readonly unacked?: Counter<'reason'>;
+  private readonly idleClosed?: Counter;
+  private readonly ackSeconds?: Histogram<'message_id'>;
+
+  constructor(metrics: MetricsService | undefined, source: TerminalMetricsSource) {
+    if (!metrics) return;
+    metrics.gauge({
+      name: 'hazway_jt808_connections',
+      help: 'Open JT/T 808 TCP connections',
+      collect(this: Gauge) {
+        this.set(source.connections());
+      },
+    });
+    metrics.gauge({
+      name: 'hazway_jt808_sessions_authenticated',
+      help: 'JT/T 808 connections whose terminal has authenticated (0x0102)',
+      collect(this: Gauge) {
+        this.set(source.authenticated());
+      },
+    });
+    metrics.gauge({
+      name: 'hazway_jt808_reading_paused',
+      help: '1 while the JT/T 808 server stops reading sockets because position writes are behind',
+      collect(this: Gauge) {
+        this.set(source.paused() ? 1 : 0);
+      },
+    });
+    this.frames = metrics.counter({ name: 'hazway_jt808_frames_received_total', help: 'JT/T 808 frames decoded, by message id', labelNames: ['message_id'] });
+    this.malformed = metrics.counter({
+      name: 'hazway_jt808_malformed_frames_total',
+      help: 'JT/T 808 frames skipped because they did not decode (bad check code, length, truncated body, oversized)',
+      labelNames: ['reason'],
+    });
+    this.positions = metrics.counter({
+      name: 'hazway_jt808_positions_received_total',
+      help: 'Positions received from JT/T 808 terminals and handed to storage (0x0200, 0x0704)',
+      labelNames: ['message_id', 'backfill'],
+    });
+    this.dropped = metrics.counter({
+      name: 'hazway_jt808_positions_dropped_total',
+      help: 'Positions in a valid frame that could not be stored at all (no usable fix time, unreadable batch item)',
+      labelNames: ['reason'],
+    });
+    this.refused = metrics.counter({
+      name: 'hazway_jt808_refused_total',
+      help: 'JT/T 808 requests refused: registration of unknown terminals, failed authentication, reports before authentication',
+      labelNames: ['reason'],
+    });
+    this.unacked = metrics.counter({
+      name: 'hazway_jt808_unacknowledged_total',
+      help: 'JT/T 808 reports left unacknowledged because storing them failed (the terminal re-sends)',
+      labelNames: ['reason'],
+    });
+    this.idleClosed = metrics.counter({ name: 'hazway_jt808_idle_closed_total', help: 'JT/T 808 connections closed for sending nothing within TERMINAL_IDLE_SECONDS' });
+    this.ackSeconds = metrics.histogram({
+      name: 'hazway_jt808_ack_seconds',
+      help: 'From a JT/T 808 frame read off the socket to its reply written (for reports: after the durable write)',
+      labelNames: ['message_id'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+  }
+
+  frame(messageId: number) {
+    this.frames?.inc({ message_id: messageLabel(messageId) });
+  }
+  malformedFrame(reason: string) {
+    this.malformed?.inc({ reason });
+  }
+  positionsReceived(messageId: number, backfill: boolean, n: number) {
+    if (n > 0) this.positions?.inc({ message_id: messageLabel(messageId), backfill: String(backfill) }, n);
+  }
+  positionsDropped(reason: DropReason, n: number) {
+    if (n > 0) this.dropped?.inc({ reason }, n);
+  }
+  refusal(reason: RefusalReason) {
+    this.refused?.inc({ reason });
+  }
+  unacknowledged(reason: string) {
+    this.unacked?.inc({ reason });
+  }
+  idle() {
+    this.idleClosed?.inc();
+  }
+  ack(messageId: number, seconds: number) {
+    this.ackSeconds?.observe({ message_id: messageLabel(messageId) }, seconds);
+  }
+}
