@@ -8,23 +8,16 @@ import { GATE_CHECKLIST_KEYS } from '../loading-checks/check-rules.catalogue.js'
 import { LoadingChecksService } from '../loading-checks/loading-checks.service.js';
 import { FleetService } from '../vehicles/fleet.service.js';
 import { idNumberCheckCharacter } from '../vehicles/id-number.rules.js';
+import { SIMULATOR_ROUTES } from '../tracking/simulator/simulator.routes.js';
 import { PlacesService } from '../waybills/places.service.js';
 import { WaybillsService } from '../waybills/waybills.service.js';
 
 // Demo waybills from the Ordos methanol loading station to the Hohhot chemical park, in several states: a draft,
 // an issued one waiting for its check, one in transit, one closed, one in discrepancy and one cancelled.
 
-// Ordos (鄂尔多斯) → Dongsheng → Baotou → Hohhot along the G6/G65 corridor, roughly (lat, lon).
-export const DEMO_ROUTE: [number, number][] = [
-  [39.6048, 109.7829],
-  [39.8199, 109.9905],
-  [40.1136, 110.0493],
-  [40.5804, 110.0301],
-  [40.6574, 110.5287],
-  [40.7313, 111.0471],
-  [40.8071, 111.4527],
-  [40.8425, 111.7499],
-];
+// The Ordos → Hohhot corridor of the simulated terminals, so that the demo vehicles drive inside their waybills'
+// planned route.
+export const DEMO_ROUTE = SIMULATOR_ROUTES.demo! as [number, number][];
 
 const principal = async (ds: DataSource, name: string, kind: OrganisationKind, roles: Role[]): Promise<Principal> => {
   const [org] = await ds.query(`SELECT id, region_code FROM organisations WHERE name = $1`, [name]);
