@@ -1,21 +1,11 @@
 import polyline from '@googlemaps/polyline-codec';
+import type { TrackPoint } from './positions/positions.service.js';
 
 // Track replay: simplification and the three output formats (polyline, GeoJSON, CSV). Pure functions over the
 // points PositionsService.track returns, in time order.
 
-export type TrackFix = {
-  fixTime: Date;
-  lat: number;
-  lon: number;
-  speedKmh: number;
-  course: number;
-  altitudeM: number;
-  alarmBits: number;
-  statusBits: number;
-  mileageKm: number | null;
-  waybillId: string | null;
-  quality: number;
-};
+// A stored point as PositionsService.track returns it (only what replay needs).
+export type TrackFix = Omit<TrackPoint, 'vehicleId' | 'backfill' | 'receivedAt'>;
 
 // Encoded polyline precision: 5 decimals (about 1.1 m), the Google default and what the waybill planned routes use.
 export const POLYLINE_PRECISION = 5;

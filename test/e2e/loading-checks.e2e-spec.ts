@@ -1,22 +1,12 @@
 import request from 'supertest';
+import { GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
 import { createWaybillWorld, issuedWaybill, type WaybillWorld } from '../helpers/waybill-world.js';
 
-// Every gate checklist item answered yes: the person at the gate confirmed what data cannot.
-const ALL_OK = [
-  'registration_plates',
-  'driver_identity',
-  'escort_identity',
-  'goods_match',
-  'packages_ok',
-  'sds_label',
-  'vehicle_marking',
-  'emergency_equipment',
-  'pretrip_record',
-  'security_plan',
-].map((key) => ({ key, ok: true }));
+// Every pre-loading gate checklist item answered yes: the person at the gate confirmed what data cannot.
+const ALL_OK = GATE_CHECKLIST.filter((i) => i.phase === 'pre_loading').map((i) => ({ key: i.key, ok: true }));
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 1)]);
 

@@ -6,8 +6,7 @@ import { isInRegion, regionPrefix } from '../../accounts/region.rules.js';
 import { ForbiddenError } from '../../common/errors.js';
 import { FleetService } from '../../vehicles/fleet.service.js';
 import { WaybillsService } from '../../waybills/waybills.service.js';
-import { fromInt32 } from '../positions/position.js';
-import type { LatestPosition } from '../positions/positions.service.js';
+import { PositionsService, type LatestPosition } from '../positions/positions.service.js';
 
 export type VehicleOwner = { organisationId: string; regionCode: string; kind: OrganisationKind };
 
@@ -24,6 +23,7 @@ export class TrackingScope {
     private readonly ds: DataSource,
     private readonly fleet: FleetService,
     private readonly waybills: WaybillsService,
+    private readonly positions: PositionsService,
   ) {}
 
   // Throws NotFoundError('VEHICLE_NOT_FOUND') when the vehicle is unknown or not the caller's to see.
@@ -68,39 +68,7 @@ export class TrackingScope {
   }
 
   // The latest clean position of every active vehicle whose carrier is registered inside the region prefix.
-  async regionLatest(prefix: string, limit = REGION_SNAPSHOT_LIMIT): Promise<LatestPosition[]> {
-    const rows: {
-      vehicle_id: string;
-      fix_time: Date;
-      lat: number;
-      lon: number;
-      speed_kmh: number;
-      course: number;
-      alarm_bits: number;
-      status_bits: number;
-      waybill_id: string | null;
-      received_at: Date;
-    }[] = await this.ds.query(
-      `SELECT lp.vehicle_id, lp.fix_time, lp.lat, lp.lon, lp.speed_kmh, lp.course, lp.alarm_bits, lp.status_bits, lp.waybill_id, lp.received_at
-         FROM vehicle_latest_positions lp
-         JOIN vehicles v ON v.id = lp.vehicle_id
-         JOIN organisations o ON o.id = v.organisation_id
-        WHERE o.region_code LIKE $1 AND o.kind <> 'platform' AND v.status = 'active'
-        ORDER BY lp.fix_time DESC
-        LIMIT $2`,
-      [`${prefix}%`, limit],
-    );
-    return rows.map((r) => ({
-      vehicleId: r.vehicle_id,
-      fixTime: r.fix_time,
-      lat: r.lat,
-      lon: r.lon,
-      speedKmh: r.speed_kmh,
-      course: r.course,
-      alarmBits: fromInt32(r.alarm_bits),
-      statusBits: fromInt32(r.status_bits),
-      waybillId: r.waybill_id,
-      receivedAt: r.received_at,
-    }));
+  regionLatest(prefix: string, limit = REGION_SNAPSHOT_LIMIT): Promise<LatestPosition[]> {
+    return this.positions.latestInRegion(prefix, limit);
   }
 }

@@ -272,6 +272,22 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
 
   // The newest clean position linked to the waybill: from the latest table while the trip is running, otherwise
   // its last point (positions_waybill_time_idx, read backwards).
+  // The latest clean position of every active vehicle whose carrier is registered inside a region prefix
+  // (GB/T 2260), newest first: the snapshot an authority's region watcher starts from.
+  async latestInRegion(prefix: string, limit: number): Promise<LatestPosition[]> {
+    const rows: LatestRow[] = await this.ds.query(
+      `SELECT lp.vehicle_id, lp.fix_time, lp.lat, lp.lon, lp.speed_kmh, lp.course, lp.alarm_bits, lp.status_bits, lp.waybill_id, lp.received_at
+         FROM vehicle_latest_positions lp
+         JOIN vehicles v ON v.id = lp.vehicle_id
+         JOIN organisations o ON o.id = v.organisation_id
+        WHERE o.region_code LIKE $1 AND o.kind <> 'platform' AND v.status = 'active'
+        ORDER BY lp.fix_time DESC
+        LIMIT $2`,
+      [`${prefix}%`, limit],
+    );
+    return rows.map(latestFromRow);
+  }
+
   async latestForWaybill(waybillId: string): Promise<LatestPosition | null> {
     const [current]: LatestRow[] = await this.ds.query(
       `SELECT ${LATEST_COLUMNS} FROM vehicle_latest_positions WHERE waybill_id = $1 ORDER BY fix_time DESC LIMIT 1`,
