@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { seedDemoFleet } from './demo/demo-fleet.seed.js';
+import { startDemoTraffic } from './demo/demo-traffic.js';
 import { seedDemoWaybills } from './demo/demo-waybills.seed.js';
 import { DEMO_PASSWORD, seedDemo } from './demo/demo.seed.js';
 import { runServer } from './server.js';
@@ -18,7 +19,12 @@ runServer(demoDefaults, async (app) => {
   await seedDemoFleet(app);
   await seedDemoWaybills(app);
 })
-  .then(({ url, env }) => {
+  .then(({ app, url, env }) => {
+    // Vehicles moving along the demo route through the JT/T 808 port, until shutdown: SIGINT/SIGTERM run the
+    // server's stop() (registered first by runServer); this ends the simulation alongside, so its terminals
+    // disconnect as the server closes.
+    const traffic = startDemoTraffic(app);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void traffic.stop());
     const rows = [
       { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD, roles: 'admin', organisation: 'Hazway 平台运营方' },
       ...accounts.map((a) => ({ ...a, password: DEMO_PASSWORD, roles: a.roles.join(',') })),
