@@ -87,12 +87,14 @@ export class FleetRecords {
   }
 
   // The organisation a new record belongs to: the caller's own (an administrator must name one).
-  async ownerFor<E extends Owned>(p: Principal, r: FleetResource<E>, organisationId?: string): Promise<Organisation> {
+  // Inside a transaction pass its manager: a second connection taken from the pool while the transaction holds
+  // one deadlocks the pool under load (every connection waiting for another).
+  async ownerFor<E extends Owned>(p: Principal, r: FleetResource<E>, organisationId?: string, m: EntityManager = this.ds.manager): Promise<Organisation> {
     if (organisationId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organisationId)) {
       throw new NotFoundError('ORGANISATION_NOT_FOUND', 'No such organisation');
     }
     const id = isAdmin(p) && organisationId ? organisationId : p.organisationId;
-    const org = await this.ds.getRepository(Organisation).findOneBy({ id });
+    const org = await m.getRepository(Organisation).findOneBy({ id });
     if (!org || !canReadOrganisation(p, org)) throw new NotFoundError('ORGANISATION_NOT_FOUND', 'No such organisation');
     if (!r.ownerKinds.includes(org.kind)) {
       throw new ForbiddenError('WRONG_ORGANISATION_KIND', `A ${org.kind} organisation cannot keep a ${r.name}`, { kind: org.kind, allowed: r.ownerKinds });

@@ -80,7 +80,7 @@ export class FleetService {
 
   createVehicle(p: Principal, input: CreateVehicle & WithOrg, requestId?: string, m?: EntityManager) {
     return this.inTransaction(m, async (tx) => {
-      const org = await this.records.ownerFor(p, VEHICLES, input.organisationId);
+      const org = await this.records.ownerFor(p, VEHICLES, input.organisationId, tx);
       await this.checkVehicleLinks(tx, org.id, input);
       return this.records.insert(p, VEHICLES, { ...input, organisationId: org.id }, tx, requestId);
     });
@@ -101,7 +101,7 @@ export class FleetService {
 
   createTank(p: Principal, input: CreateTank & WithOrg, requestId?: string, m?: EntityManager) {
     return this.inTransaction(m, async (tx) => {
-      const org = await this.records.ownerFor(p, TANKS, input.organisationId);
+      const org = await this.records.ownerFor(p, TANKS, input.organisationId, tx);
       this.checkTankGoods(input);
       if (input.vehicleId) await this.assertOwned(tx, Vehicle, org.id, input.vehicleId, 'vehicleId');
       return this.records.insert(p, TANKS, { ...input, organisationId: org.id }, tx, requestId);
@@ -124,7 +124,7 @@ export class FleetService {
 
   createPerson(p: Principal, input: CreatePerson & WithOrg, requestId?: string, m?: EntityManager) {
     return this.inTransaction(m, async (tx) => {
-      const org = await this.records.ownerFor(p, PEOPLE, input.organisationId);
+      const org = await this.records.ownerFor(p, PEOPLE, input.organisationId, tx);
       this.checkPersonCategories(org.kind, input.categories);
       return PEOPLE.view(await this.records.insert(p, PEOPLE, { ...input, organisationId: org.id }, tx, requestId));
     });
@@ -148,7 +148,7 @@ export class FleetService {
 
   createTerminal(p: Principal, input: CreateTerminal & WithOrg, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const org = await this.records.ownerFor(p, TERMINALS, input.organisationId);
+      const org = await this.records.ownerFor(p, TERMINALS, input.organisationId, m);
       if (input.vehicleId) await this.assertOwned(m, Vehicle, org.id, input.vehicleId, 'vehicleId');
       return TERMINALS.view(await this.records.insert(p, TERMINALS, { ...input, organisationId: org.id }, m, requestId));
     });

@@ -35,6 +35,17 @@ import { Waybill } from './waybill.entity.js';
 import type { Amend, CreateWaybill, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
 
 export type Actor = { principal: Principal | null; requestId?: string };
+type PartyOrPlaceRow = {
+  k: 'organisation' | 'place';
+  id: string;
+  name: string;
+  uscc: string | null;
+  region_code: string;
+  contact_phone: string | null;
+  address: string | null;
+  lat: number | null;
+  lon: number | null;
+};
 const SYSTEM_ACTOR: Actor = { principal: null };
 type Page<T> = { items: T[]; total: number; limit: number; offset: number };
 
@@ -268,7 +279,13 @@ export class WaybillsService {
     const document: WaybillDocument = ctx.document(w, version, at);
     const hash = documentHash(document);
     const qr = await this.qr.sign({ n: w.number, v: version, h: hash.slice(0, 32), t: at.toISOString() });
-    await m.insert(WaybillVersion, { waybillId: w.id, version, document: document as never, documentHash: hash, qr });
+    await m.query(`INSERT INTO waybill_versions (waybill_id, version, document, document_hash, qr) VALUES ($1, $2, $3, $4, $5)`, [
+      w.id,
+      version,
+      JSON.stringify(document),
+      hash,
+      qr,
+    ]);
     // Round-tripped through JSON like the jsonb column, so the in-memory row equals the stored one.
     const certificateSnapshot = JSON.parse(JSON.stringify(ctx.certificates(at))) as Record<string, unknown>;
     const values = { status: to, version, documentHash: hash, qr, issuedAt: w.issuedAt ?? at, certificateSnapshot };
@@ -292,7 +309,17 @@ export class WaybillsService {
   // Everything issue validation and the document need, read in one place.
   private async gather(m: EntityManager, w: Waybill) {
     const orgIds = [w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId].filter((x): x is string => !!x);
-    const orgs = new Map((await m.findBy(Organisation, { id: In(orgIds) })).map((o) => [o.id, o] as const));
+    // Parties and places in one statement, with just the fields the document and the refusals show.
+    const partyRows: PartyOrPlaceRow[] = await m.query(
+      `SELECT 'organisation' AS k, id, name, uscc, region_code, contact_phone, NULL AS address, NULL::float8 AS lat, NULL::float8 AS lon
+         FROM organisations WHERE id = ANY($1::uuid[])
+       UNION ALL
+       SELECT 'place', id, name, NULL, region_code, NULL, address, lat, lon FROM places WHERE id = ANY($2::uuid[])`,
+      [orgIds, [w.originPlaceId, w.destinationPlaceId].filter((x): x is string => !!x)],
+    );
+    const orgs = new Map(
+      partyRows.filter((r) => r.k === 'organisation').map((o) => [o.id, { id: o.id, name: o.name, uscc: o.uscc, regionCode: o.region_code, contactPhone: o.contact_phone }] as const),
+    );
     // One query per table (vehicle and trailer together, driver and escort together), one after another: they
     // share the transaction's connection anyway.
     const byIds = async <E extends { id: string }>(entity: new () => E, ids: (string | null)[]) => {
@@ -304,7 +331,9 @@ export class WaybillsService {
     const [driver, escort] = await byIds(Person, [w.driverId, w.escortId]);
     const [tank] = await byIds(Tank, [w.tankId]);
     const licence = w.carrierId ? await m.findOneBy(CarrierLicence, { organisationId: w.carrierId }) : null;
-    const placeRows = await this.places.byIds([w.originPlaceId, w.destinationPlaceId].filter((x): x is string => !!x), m);
+    const placeRows = partyRows
+      .filter((r) => r.k === 'place')
+      .map((pl) => ({ id: pl.id, name: pl.name, address: pl.address!, regionCode: pl.region_code, lat: pl.lat!, lon: pl.lon! }));
     const places = new Map(placeRows.map((pl) => [pl.id, pl]));
     const permits: Permit[] = await this.permits.forWaybill(w.permitIds, m);
     const lines = (w.lines ?? []).map((l) => this.lineFromRow(l));
@@ -736,21 +765,12 @@ export class WaybillsService {
       payload,
     };
     const chained = chainEvent(last ?? null, body);
-    await m.insert(WaybillEvent, {
-      waybillId: w.id,
-      seq: chained.seq,
-      at,
-      type: e.type,
-      fromStatus: e.from,
-      toStatus: e.to,
-      version,
-      actorUserId: body.actor.userId,
-      actorOrganisationId: body.actor.organisationId,
-      actorRole: e.role,
-      payload: payload as never,
-      prevHash: chained.prevHash,
-      hash: chained.hash,
-    });
+    // Plain INSERT: the ORM's would also read back the id and the payload, which nobody uses here.
+    await m.query(
+      `INSERT INTO waybill_events (waybill_id, seq, at, type, from_status, to_status, version, actor_user_id, actor_organisation_id, actor_role, payload, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [w.id, chained.seq, at, e.type, e.from, e.to, version, body.actor.userId, body.actor.organisationId, e.role, JSON.stringify(payload), chained.prevHash, chained.hash],
+    );
   }
 
   // Live status to the parties and the authorities of the places involved (best effort, after the write).

@@ -187,6 +187,16 @@ describe('fleet and crews', () => {
     expect([audit[1]!.before!.status, audit[1]!.after.status]).toEqual(['active', 'retired']);
   });
 
+  it('should create many records at once without exhausting the connection pool', async () => {
+    // More concurrent creates than the pool has connections: every read inside a create uses its transaction.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request(t.http).post('/vehicles').set(bearer(carrier.token)).send(vehicle({ plateNumber: `蒙J${String(10000 + i).slice(1)}0` })),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(201));
+  });
+
   it('should keep the carrier licence with its scope, refused for non-carriers', async () => {
     const put = await request(t.http)
       .put(`/organisations/${carrier.org.id}/carrier-licence`)

@@ -1,0 +1,510 @@
+// Shared plumbing for the benchmarks in bench/: the real app in-process on a fresh database, a keep-alive HTTP
+// client, a fixed-concurrency runner, latency percentiles, an SQL statement counter, the raw PostgreSQL COPY rate
+// and the machine facts. Compiled by bench/tsconfig.json into dist/bench/; the app itself is loaded at run time
+// from the main build (dist/*.js), so run `npm run build` first (the npm bench scripts do).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+
+// ------------------------------------------------------------------------------------------- the app's build
+
+// dist/bench/harness.js -> dist/<file>; BENCH_APP_DIST=<folder> loads another build of the app instead (A/B runs of
+// two versions of the code on the same machine, one after the other).
+const distModule = (file: string) =>
+  process.env.BENCH_APP_DIST ? pathToFileURL(path.resolve(process.env.BENCH_APP_DIST, file)).href : new URL(`../${file}`, import.meta.url).href;
+
+// Loads a module of the main build (typed loosely on purpose: the bench compiles without pulling src/ in).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const fromDist = (file: string): Promise<any> => import(distModule(file));
+
+type NestApp = {
+  listen(port: number, host: string): Promise<unknown>;
+  get(token: unknown): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  getHttpServer(): http.Server;
+  close(): Promise<void>;
+};
+
+type Embedded = { url: string; dataDir: string; port: number; stop: () => Promise<void> };
+
+export type BenchApp = {
+  url: string; // http://127.0.0.1:<port>
+  databaseUrl: string; // the fresh database the app runs on
+  database: string;
+  embedded: boolean;
+  postgresVersion: string;
+  env: Record<string, unknown>;
+  adminPassword: string;
+  app: NestApp; // the running application, e.g. app.get(TerminalServer).port
+  stop: () => Promise<void>;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, application_name: 'hazway-bench' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+// Starts the real application in this process (createApp from dist/app.setup.js, configured by loadEnv) on a
+// database of its own: created on the server at DATABASE_URL, or on an embedded PostgreSQL started for the run
+// when DATABASE_URL is unset. stop() closes the app, drops the database and stops the embedded server.
+export async function startBenchApp(extraEnv: Record<string, string | undefined> = {}): Promise<BenchApp> {
+  const { createApp } = await fromDist('app.setup.js');
+  const { loadEnv } = await fromDist('config/env.js');
+  let serverUrl = process.env.DATABASE_URL || undefined;
+  let embedded: Embedded | undefined;
+  let embeddedParent: string | undefined;
+  if (!serverUrl) {
+    const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
+    embeddedParent = mkdtempSync(path.join(os.tmpdir(), 'hazway-bench-'));
+    chmodSync(embeddedParent, 0o755); // reachable by OS user postgres when running as root
+    embedded = (await startEmbeddedPostgres({ dataDir: path.join(embeddedParent, 'pg'), port: await freePort() })) as Embedded;
+    serverUrl = embedded.url;
+    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}, port ${embedded.port}`);
+  }
+  const database = `hz_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE "${database}"`));
+  const dbUrl = new URL(serverUrl);
+  dbUrl.pathname = `/${database}`;
+  const databaseUrl = dbUrl.toString();
+  const dropDatabase = async () => {
+    if (process.env.BENCH_KEEP_DATABASE) return log(`BENCH_KEEP_DATABASE set: database ${database} kept (drop it yourself)`);
+    await withClient(serverUrl!, (c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).catch((e: Error) =>
+      log(`could not drop database ${database}: ${e.message}`),
+    );
+  };
+
+  const adminPassword = `bench-${randomBytes(9).toString('base64url')}`;
+  let app: NestApp | undefined;
+  let env: Record<string, unknown>;
+  try {
+    env = loadEnv({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      TERMINAL_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ROLES: process.env.ROLES,
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+      REDIS_URL: process.env.REDIS_URL,
+      QUEUE_PREFIX: database.replace(/^hz_/, 'b_'),
+      ...extraEnv,
+      ADMIN_PASSWORD: adminPassword,
+      DATABASE_URL: databaseUrl,
+    });
+    app = (await createApp(env)) as NestApp;
+    await app.listen(0, '127.0.0.1');
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await dropDatabase();
+    await embedded?.stop();
+    throw e;
+  }
+  const { port } = app.getHttpServer().address() as net.AddressInfo;
+  const postgresVersion = await withClient(databaseUrl, async (c) => (await c.query(`SELECT version() AS v`)).rows[0].v as string);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app!.close().catch((e: Error) => log(`app.close: ${e.message}`));
+      await dropDatabase();
+      if (embedded) {
+        await embedded.stop().catch((e: Error) => log(`embedded stop: ${e.message}`));
+        rmSync(embeddedParent!, { recursive: true, force: true });
+      }
+    })());
+  return { url: `http://127.0.0.1:${port}`, databaseUrl, database, embedded: !!embedded, postgresVersion, env, adminPassword, app: app!, stop };
+}
+
+// Runs `fn` and always stops the app, also on Ctrl-C.
+export async function withBenchApp(fn: (b: BenchApp) => Promise<number>, extraEnv: Record<string, string | undefined> = {}): Promise<never> {
+  const b = await startBenchApp(extraEnv);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void b.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let code = 1;
+  try {
+    code = await fn(b);
+  } catch (e) {
+    console.error(e);
+    code = 1;
+  } finally {
+    await b.stop();
+  }
+  process.exit(code);
+}
+
+// ------------------------------------------------------------------------------------------- HTTP client
+
+export type HttpResult = { status: number; body: any; ms: number }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// Plain node:http with one keep-alive agent (cheaper per request than fetch, which matters when client and server
+// share the machine's cores). At most `sockets` connections, so `sockets` concurrent clients each hold one.
+export class HttpClient {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+
+  constructor(base: string, sockets: number) {
+    this.base = new URL(base);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  }
+
+  request(method: string, path: string, body?: unknown, token?: string): Promise<HttpResult> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string | number> = { accept: 'application/json' };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    if (token) headers.authorization = `Bearer ${token}`;
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { agent: this.agent, host: this.base.hostname, port: this.base.port, method, path, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            if ((res.headers['content-type'] ?? '').includes('json') && text) {
+              try {
+                parsed = JSON.parse(text);
+              } catch {
+                /* keep the text */
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, ms: performance.now() - t0 });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  // The body of a 2xx answer, or an Error that says what came back.
+  async ok(method: string, path: string, body?: unknown, token?: string) {
+    const r = await this.request(method, path, body, token);
+    if (r.status < 200 || r.status > 299) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+    return r.body;
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}
+
+// ------------------------------------------------------------------------------------------- measuring
+
+// `concurrency` workers take the next item until none is left; returns the wall time in seconds.
+export async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
+// Nearest-rank percentiles of latencies in ms.
+export function percentiles(values: readonly number[], ps: readonly number[] = [50, 95, 99]): Record<string, number> {
+  const sorted = [...values].sort((a, b) => a - b);
+  const out: Record<string, number> = {};
+  for (const p of ps) out[`p${p}`] = sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : NaN;
+  out.max = sorted.length ? sorted[sorted.length - 1]! : NaN;
+  return out;
+}
+
+// Counts SQL statements sent by every pg client of this process (the app's pool, its queue backend, anything).
+// Patches pg.Client.prototype.query, which TypeORM's pool clients share.
+export function sqlCounter() {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let count = 0;
+  let texts: Map<string, number> | undefined;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    count++;
+    if (texts) {
+      const a = args[0] as string | { text?: string };
+      const text = (typeof a === 'string' ? a : (a?.text ?? '(submittable)')).replace(/\s+/g, ' ').slice(0, 50_000);
+      texts.set(text, (texts.get(text) ?? 0) + 1);
+    }
+    return original.apply(this, args);
+  };
+  return {
+    get count() {
+      return count;
+    },
+    // Start (or restart) recording statement texts; returns them with counts, most frequent first.
+    record: () => {
+      texts = new Map();
+    },
+    recorded: () => [...(texts ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1]),
+    restore: () => {
+      proto.query = original;
+    },
+  };
+}
+
+// CPU seconds of one thread of this process (Linux: /proc/self/task/<tid>/stat; null elsewhere).
+export function threadCpuSeconds(tid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+// The id of the calling thread (Linux), to measure it with threadCpuSeconds.
+export function currentThreadId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return null;
+  }
+}
+
+// CPU seconds of the given threads of this process over a phase (the main thread is process.pid).
+export function threadCpuMeter(tids: readonly (number | null)[]) {
+  const c0 = tids.map((t) => (t === null ? null : threadCpuSeconds(t)));
+  return () => tids.map((t, i) => (t === null || c0[i] === null ? null : threadCpuSeconds(t)! - c0[i]!));
+}
+
+// CPU seconds this process used over a phase, as a share of one core.
+export function cpuMeter() {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    const wall = (performance.now() - t0) / 1000;
+    return { cpuSeconds: (c.user + c.system) / 1e6, wallSeconds: wall, coreShare: (c.user + c.system) / 1e6 / wall };
+  };
+}
+
+// CPU seconds used by the local PostgreSQL server processes (every process named postgres, read from /proc; so
+// only meaningful when the database runs on this machine, and it includes any other load on that server).
+export function postgresCpuMeter() {
+  const ticks = 100; // USER_HZ on Linux
+  const read = (): number | null => {
+    let dirs: string[];
+    try {
+      dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    } catch {
+      return null;
+    }
+    let total = 0;
+    let found = false;
+    for (const d of dirs) {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        const comm = stat.slice(stat.indexOf('(') + 1, close);
+        if (comm !== 'postgres') continue;
+        const fields = stat.slice(close + 2).split(' ');
+        total += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+        found = true;
+      } catch {
+        /* process went away */
+      }
+    }
+    return found ? total / ticks : null;
+  };
+  const c0 = read();
+  const t0 = performance.now();
+  return () => {
+    const c1 = read();
+    const wall = (performance.now() - t0) / 1000;
+    if (c0 === null || c1 === null) return null;
+    return { cpuSeconds: c1 - c0, wallSeconds: wall, coreShare: (c1 - c0) / wall };
+  };
+}
+
+// With BENCH_CPU_PROFILE=<dir>, records a V8 CPU profile of one phase into <dir>/<name>.cpuprofile (open it in
+// Chrome DevTools or summarise it with `node dist/bench/profile-summary.js <file>`); otherwise does nothing.
+export async function cpuProfile(name: string): Promise<() => Promise<string | undefined>> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return async () => undefined;
+  const { Session } = await import('node:inspector');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res)))); // eslint-disable-line @typescript-eslint/no-explicit-any
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    session.disconnect();
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  };
+}
+
+// ------------------------------------------------------------------------------------------- raw COPY rate
+
+// COPY ... FROM STDIN through pg's Submittable interface (the one pg-copy-streams uses): sends the prepared text
+// chunks as CopyData messages, then CopyDone, and resolves with the row count. Kept here so the bench needs no
+// extra package.
+class CopyFromStdin implements pg.Submittable {
+  readonly done: Promise<number>;
+  private resolve!: (rows: number) => void;
+  private reject!: (e: Error) => void;
+  private rows = 0;
+
+  constructor(
+    readonly text: string,
+    private readonly chunks: readonly Buffer[],
+  ) {
+    this.done = new Promise((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  submit(connection: any) {
+    connection.query(this.text);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handleCopyInResponse(connection: any) {
+    for (const chunk of this.chunks) connection.sendCopyFromChunk(chunk);
+    connection.endCopyFrom();
+  }
+
+  handleCommandComplete(msg: { text: string }) {
+    this.rows = Number(/(\d+)$/.exec(msg.text)?.[1] ?? 0);
+  }
+
+  handleReadyForQuery() {
+    this.resolve(this.rows);
+  }
+
+  handleError(e: Error) {
+    this.reject(e);
+  }
+
+  handleEmptyQuery() {}
+  handleRowDescription() {}
+  handleDataRow() {}
+  handleCopyData() {}
+  handlePortalSuspended() {}
+}
+
+export type CopyResult = { rows: number; seconds: number; rowsPerSecond: number; runs: number[] };
+
+// Raw COPY FROM STDIN into a scratch table (7 columns shaped like a waybill line) on the given database; the
+// rows are prepared before the clock starts, each run gets a new table, dropped after. The median of `repeats` runs.
+export async function copyRate(databaseUrl: string, rowCount = 200_000, repeats = 3): Promise<CopyResult> {
+  const chunks: Buffer[] = [];
+  let buf = '';
+  const ids = Array.from({ length: 64 }, () => randomUUID());
+  const goods = [
+    ['1203', '汽油', '3'],
+    ['1230', '甲醇', '3'],
+    ['1005', '无水氨', '2.3'],
+    ['1789', '氢氯酸', '8'],
+  ] as const;
+  for (let i = 0; i < rowCount; i++) {
+    const [un, name, cls] = goods[i % goods.length]!;
+    buf += `${ids[i % ids.length]}\t${(i % 50) + 1}\t${un}\t${name}\t${cls}\t${(20 + (i % 1000) / 100).toFixed(3)}\tt\n`;
+    if (buf.length > 60_000) {
+      chunks.push(Buffer.from(buf));
+      buf = '';
+    }
+  }
+  if (buf) chunks.push(Buffer.from(buf));
+  const runs: CopyResult[] = [];
+  for (let r = 0; r < repeats; r++) runs.push(await copyOnce(databaseUrl, rowCount, chunks));
+  runs.sort((a, b) => a.rowsPerSecond - b.rowsPerSecond);
+  return { ...runs[Math.floor(runs.length / 2)]!, runs: runs.map((x) => x.rowsPerSecond) };
+}
+
+function copyOnce(databaseUrl: string, rowCount: number, chunks: readonly Buffer[]): Promise<CopyResult> {
+  return withClient(databaseUrl, async (c) => {
+    const table = `bench_copy_${randomBytes(3).toString('hex')}`;
+    await c.query(
+      `CREATE TABLE ${table} (waybill_id uuid NOT NULL, line_no int NOT NULL, un_number varchar(4) NOT NULL, name varchar(300) NOT NULL,
+         hazard_class varchar(8) NOT NULL, quantity numeric(14,3) NOT NULL, unit varchar(8) NOT NULL)`,
+    );
+    try {
+      const t0 = performance.now();
+      const copy = c.query(new CopyFromStdin(`COPY ${table} FROM STDIN`, chunks));
+      const rows = await copy.done;
+      const seconds = (performance.now() - t0) / 1000;
+      if (rows !== rowCount) throw new Error(`COPY stored ${rows} rows, expected ${rowCount}`);
+      return { rows, seconds, rowsPerSecond: rows / seconds, runs: [] };
+    } finally {
+      await c.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------- reporting
+
+export function machineFacts(b: BenchApp) {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    postgres: b.postgresVersion.replace(/ on .*$/, ''),
+    database: b.embedded ? 'embedded PostgreSQL (started for this run)' : 'DATABASE_URL server (same machine unless it says otherwise)',
+  };
+}
+
+export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : String(n));
+
+export function table(rows: readonly (readonly [string, string])[]) {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+}
+
+export const envInt = (name: string, fallback: number, min = 1) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}`);
+  return n;
+};
+
+export { log };
