@@ -6,7 +6,7 @@
 // Asserts nothing about speed; exits 1 only when a check did not come back as the expected pass.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { copyRate, envInt, fmt, HttpClient, log, machineFacts, percentiles, runPool, table, withBenchApp, type BenchApp } from './harness.js';
+import { copyRate, envInt, fmt, fromDist, HttpClient, log, machineFacts, percentiles, runPool, table, withBenchApp, type BenchApp } from './harness.js';
 
 const CONFIG = {
   checks: envInt('BENCH_CHECKS', 2000),
@@ -14,18 +14,9 @@ const CONFIG = {
   vehicles: envInt('BENCH_VEHICLES', 20),
 };
 
-const CHECKLIST = [
-  'registration_plates',
-  'driver_identity',
-  'escort_identity',
-  'goods_match',
-  'packages_ok',
-  'sds_label',
-  'vehicle_marking',
-  'emergency_equipment',
-  'pretrip_record',
-  'security_plan',
-].map((key) => ({ key, ok: true }));
+// Every pre-loading gate checklist item answered yes (the catalogue's own list).
+const { GATE_CHECKLIST } = await fromDist('loading-checks/check-rules.catalogue.js');
+const CHECKLIST = (GATE_CHECKLIST as { key: string; phase: string }[]).filter((i) => i.phase === 'pre_loading').map((i) => ({ key: i.key, ok: true }));
 
 // Diesel, kerosene and petroleum distillates: three class 3 lines that may travel together in one tank.
 const LINES = [

@@ -379,54 +379,6 @@ export async function cpuProfile(name: string): Promise<() => Promise<string | u
 
 // ------------------------------------------------------------------------------------------- raw COPY rate
 
-// COPY ... FROM STDIN through pg's Submittable interface (the one pg-copy-streams uses): sends the prepared text
-// chunks as CopyData messages, then CopyDone, and resolves with the row count. Kept here so the bench needs no
-// extra package.
-class CopyFromStdin implements pg.Submittable {
-  readonly done: Promise<number>;
-  private resolve!: (rows: number) => void;
-  private reject!: (e: Error) => void;
-  private rows = 0;
-
-  constructor(
-    readonly text: string,
-    private readonly chunks: readonly Buffer[],
-  ) {
-    this.done = new Promise((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  submit(connection: any) {
-    connection.query(this.text);
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handleCopyInResponse(connection: any) {
-    for (const chunk of this.chunks) connection.sendCopyFromChunk(chunk);
-    connection.endCopyFrom();
-  }
-
-  handleCommandComplete(msg: { text: string }) {
-    this.rows = Number(/(\d+)$/.exec(msg.text)?.[1] ?? 0);
-  }
-
-  handleReadyForQuery() {
-    this.resolve(this.rows);
-  }
-
-  handleError(e: Error) {
-    this.reject(e);
-  }
-
-  handleEmptyQuery() {}
-  handleRowDescription() {}
-  handleDataRow() {}
-  handleCopyData() {}
-  handlePortalSuspended() {}
-}
 
 export type CopyResult = { rows: number; seconds: number; rowsPerSecond: number; runs: number[] };
 
@@ -465,9 +417,10 @@ function copyOnce(databaseUrl: string, rowCount: number, chunks: readonly Buffer
          hazard_class varchar(8) NOT NULL, quantity numeric(14,3) NOT NULL, unit varchar(8) NOT NULL)`,
     );
     try {
+      const { copyFrom } = await fromDist('tracking/positions/pg-copy.js');
+      const data = Buffer.concat(chunks);
       const t0 = performance.now();
-      const copy = c.query(new CopyFromStdin(`COPY ${table} FROM STDIN`, chunks));
-      const rows = await copy.done;
+      const rows: number = await copyFrom(c, `COPY ${table} FROM STDIN`, data);
       const seconds = (performance.now() - t0) / 1000;
       if (rows !== rowCount) throw new Error(`COPY stored ${rows} rows, expected ${rowCount}`);
       return { rows, seconds, rowsPerSecond: rows / seconds, runs: [] };

@@ -90,47 +90,6 @@ function copyText(rows: readonly Row[]): Buffer {
   return Buffer.from(s);
 }
 
-// COPY ... FROM STDIN through pg's Submittable interface (as bench/harness.ts does), so no extra package is needed.
-class CopyIn implements pg.Submittable {
-  readonly done: Promise<number>;
-  private resolve!: (n: number) => void;
-  private reject!: (e: Error) => void;
-  private rows = 0;
-  private error?: Error;
-  constructor(
-    readonly text: string,
-    private readonly data: Buffer,
-  ) {
-    this.done = new Promise((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  submit(connection: any) {
-    connection.query(this.text);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handleCopyInResponse(connection: any) {
-    connection.sendCopyFromChunk(this.data);
-    connection.endCopyFrom();
-  }
-  handleCommandComplete(msg: { text: string }) {
-    this.rows = Number(/(\d+)$/.exec(msg.text)?.[1] ?? 0);
-  }
-  handleReadyForQuery() {
-    if (this.error) this.reject(this.error);
-    else this.resolve(this.rows);
-  }
-  handleError(e: Error) {
-    this.error = e;
-  }
-  handleEmptyQuery() {}
-  handleRowDescription() {}
-  handleDataRow() {}
-  handleCopyData() {}
-  handlePortalSuspended() {}
-}
 
 // The alternative measured against the COPY store: the same merge as one statement over 17 unnested arrays.
 const UNNEST_TYPES = ['uuid', 'timestamptz', 'timestamptz', 'uuid', 'uuid', 'float8', 'float8', 'float4', 'int2', 'int4', 'int4', 'int4', 'float4', 'text', 'int2', 'bool', 'jsonb'];
@@ -228,6 +187,7 @@ async function main() {
   Logger.overrideLogger(['error']);
   const { PositionWriter } = await fromDist('tracking/positions/position-writer.js');
   const { PgPositionStore } = await fromDist('tracking/positions/position-store.js');
+  const { copyFrom } = await fromDist('tracking/positions/pg-copy.js');
 
   const db = await freshDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 4, application_name: 'hazway-bench' });
@@ -280,7 +240,7 @@ async function main() {
     [`COPY store alone, ${CONFIG.batch}-row batches`]: oneByOne(copyStore),
     [`unnest store alone, ${CONFIG.batch}-row batches`]: oneByOne(unnestStore),
     'plain COPY into positions (no duplicates handling, no latest)': async () => {
-      await client.query(new CopyIn(`COPY positions (${COLUMNS}) FROM STDIN`, copyText(data))).done;
+      await copyFrom(client, `COPY positions (${COLUMNS}) FROM STDIN`, copyText(data));
     },
   };
 

@@ -4,9 +4,9 @@ import { LiveBackend } from '../../src/live/live.backend.js';
 import { orgRoom, regionRoomsFor, userRoom } from '../../src/live/live.rooms.js';
 import { LiveService } from '../../src/live/live.service.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { connected, refusal } from '../helpers/sockets.js';
 import { describeWithRedis, redisUrl } from '../helpers/redis.js';
 
-type Refusal = Error & { data?: { code?: string } };
 
 const sockets: Socket[] = [];
 
@@ -33,31 +33,6 @@ function waitFor<T>(socket: Socket, event: string, ms = 5_000): Promise<T> {
 }
 
 // How a handshake ends: connected, or refused with a connect_error.
-function handshake(socket: Socket, ms = 5_000): Promise<{ ok: true } | { ok: false; error: Refusal }> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      socket.off('connect', onConnect).off('connect_error', onError);
-    };
-    const onConnect = () => (done(), resolve({ ok: true }));
-    const onError = (error: Refusal) => (done(), resolve({ ok: false, error }));
-    const timer = setTimeout(() => (done(), reject(new Error('timeout waiting for the handshake'))), ms);
-    socket.once('connect', onConnect).once('connect_error', onError);
-  });
-}
-
-async function connected(socket: Socket): Promise<Socket> {
-  const r = await handshake(socket);
-  if (!r.ok) throw new Error(`refused: ${r.error.data?.code} ${r.error.message}`);
-  return socket;
-}
-
-async function refusal(socket: Socket): Promise<Refusal> {
-  const r = await handshake(socket);
-  if (r.ok) throw new Error('connected, but should have been refused');
-  return r.error;
-}
-
 // Every event a socket receives, in order of arrival.
 function recorder(socket: Socket): { event: string; payload: unknown }[] {
   const seen: { event: string; payload: unknown }[] = [];

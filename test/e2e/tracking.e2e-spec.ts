@@ -5,13 +5,13 @@ import { PositionsService } from '../../src/tracking/positions/positions.service
 import type { LiveItem } from '../../src/tracking/live/live-positions.rules.js';
 import { LIVE_FLUSH_MS } from '../../src/tracking/live/live-positions.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { connected, refusal } from '../helpers/sockets.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { describeWithRedis, redisUrl } from '../helpers/redis.js';
 import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
 
 // App terminals (/terminals), live subscriptions (/watch), latest positions and track replay (REST).
 
-type Refusal = Error & { data?: { code?: string } };
 type Fix = { fixTime: string; lat: number; lon: number; speedKmh: number; course: number; altitudeM?: number; alarmBits?: number };
 type Ack = { ok: boolean; code?: string; stored?: number; duplicates?: number; flagged?: number; snapshot?: LiveItem[]; details?: { fields: { path: string }[] } };
 
@@ -24,31 +24,6 @@ function socketTo(url: string, namespace: '/watch' | '/terminals', token?: strin
   const socket = io(`${url}${namespace}`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: token === undefined ? {} : { token } });
   sockets.push(socket);
   return socket;
-}
-
-function handshake(socket: Socket, ms = 5_000): Promise<{ ok: true } | { ok: false; error: Refusal }> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      socket.off('connect', onConnect).off('connect_error', onError);
-    };
-    const onConnect = () => (done(), resolve({ ok: true }));
-    const onError = (error: Refusal) => (done(), resolve({ ok: false, error }));
-    const timer = setTimeout(() => (done(), reject(new Error('timeout waiting for the handshake'))), ms);
-    socket.once('connect', onConnect).once('connect_error', onError);
-  });
-}
-
-async function connected(socket: Socket): Promise<Socket> {
-  const r = await handshake(socket);
-  if (!r.ok) throw new Error(`refused: ${r.error.data?.code} ${r.error.message}`);
-  return socket;
-}
-
-async function refusal(socket: Socket): Promise<Refusal> {
-  const r = await handshake(socket);
-  if (r.ok) throw new Error('connected, but should have been refused');
-  return r.error;
 }
 
 const watcher = (t: TestApp, token: string) => connected(socketTo(t.url, '/watch', token));

@@ -57,8 +57,8 @@ class CopyFromStdin implements pg.Submittable {
 }
 
 // Resolves with the number of rows copied.
-export function copyFrom(client: pg.ClientBase, sql: string, text: string): Promise<number> {
-  const copy = new CopyFromStdin(sql, Buffer.from(text));
+export function copyFrom(client: pg.ClientBase, sql: string, text: string | Buffer): Promise<number> {
+  const copy = new CopyFromStdin(sql, typeof text === 'string' ? Buffer.from(text) : text);
   client.query(copy);
   return copy.done;
 }
