@@ -13,7 +13,38 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
   }));
 }
 
+// PostgreSQL text (and jsonb) cannot hold U+0000: a string carrying it would fail in the database as a 500, so
+// it is refused here, for every field of every body, query and parameter, before the schema runs.
+export function nulCharacterPaths(value: unknown, limit = 5): string[] {
+  type Node = { v: unknown; key: string; parent: Node | null };
+  const pathOf = (n: Node | null, key?: string): string => {
+    const keys: string[] = key === undefined ? [] : [key];
+    for (let x = n; x && x.parent; x = x.parent) keys.push(x.key);
+    return keys.reverse().join('.') || '(root)';
+  };
+  const found: string[] = [];
+  // Iterative, with paths built only for what is found: a deeply nested body must not cost the stack or O(n²).
+  const stack: Node[] = [{ v: value, key: '', parent: null }];
+  while (stack.length > 0 && found.length < limit) {
+    const n = stack.pop()!;
+    if (typeof n.v === 'string') {
+      if (n.v.includes('\u0000')) found.push(pathOf(n));
+    } else if (n.v !== null && typeof n.v === 'object') {
+      for (const [k, child] of Object.entries(n.v)) {
+        if (k.includes('\u0000')) found.push(pathOf(n, k));
+        stack.push({ v: child, key: k, parent: n });
+      }
+    }
+  }
+  return found;
+}
+
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.infer<S> {
+  const nul = nulCharacterPaths(value);
+  if (nul.length > 0) {
+    const fields = nul.map((path) => ({ path: path.replace(/\u0000/g, '\\u0000'), code: 'NUL_CHARACTER', message: 'must not contain the NUL character (U+0000)' }));
+    throw new ValidationError(`Invalid ${what}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     const fields = toFieldErrors(result.error);

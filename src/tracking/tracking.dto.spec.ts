@@ -32,6 +32,14 @@ describe('TrackQuerySchema', () => {
     expect(q({ vehicleId: undefined }).success).toBe(false);
     expect(q({ format: 'kml' }).success).toBe(false);
   });
+
+  // Found by the HTTP fuzz run (npm run fuzz:http): the range check ran on the string of a `to` that did not parse
+  // and threw, answering 500.
+  it('should refuse, not throw on, a `to` or `from` that is not a date-time', () => {
+    for (const over of [{ to: 'ab' }, { to: 'a\u0000b' }, { from: 'x' }, { from: 'x', to: 'y' }, { to: '' }]) {
+      expect(q(over).success).toBe(false);
+    }
+  });
 });
 
 describe('LatestQuerySchema', () => {

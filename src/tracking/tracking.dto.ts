@@ -81,8 +81,9 @@ export const TrackQuerySchema = z
     if ((q.vehicleId === undefined) === (q.waybillId === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['vehicleId'], message: 'name exactly one of vehicleId and waybillId' });
     }
-    if (!(q.from instanceof Date)) return;
+    // Also runs when a field failed: `from` or `to` may then still be the string that did not parse.
     const to = q.to ?? new Date();
+    if (!(q.from instanceof Date) || !(to instanceof Date)) return;
     if (to.getTime() <= q.from.getTime()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
     else if (to.getTime() - q.from.getTime() > MAX_TRACK_DAYS * 86_400_000) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_TRACK_DAYS} days after from` });
