@@ -37,11 +37,15 @@ try {
   const password = `Fuzz-${Date.now()}-pw!`;
   for (const role of ROLES) {
     const org = await client.ok('POST', '/organisations', { kind: role.kind, name: `模糊测试 ${role.name}`, regionCode: 'regionCode' in role ? role.regionCode : '150203' }, admin);
-    const user = await client.ok('POST', `/organisations/${org.id}/users`, { username: `fuzz-${role.name}`, displayName: role.name, roles: role.roles, password }, admin);
+    await client.ok('POST', `/organisations/${org.id}/users`, { username: `fuzz-${role.name}`, displayName: role.name, roles: role.roles, password }, admin);
     const token = (await client.ok('POST', '/auth/login', { username: `fuzz-${role.name}`, password })).accessToken as string;
     identities.push({ name: role.name, headers: { authorization: `Bearer ${token}` } });
-    ids.push(org.id, user.user.id);
   }
+  // Real ids for the path now and then, of an organisation and user of their own: the run may well disable that
+  // user or reset its password, which must not sign out the identities it runs as.
+  const victimOrg = await client.ok('POST', '/organisations', { kind: 'shipper', name: '模糊测试 目标', regionCode: '150203' }, admin);
+  const victim = await client.ok('POST', `/organisations/${victimOrg.id}/users`, { username: 'fuzz-victim', displayName: 'victim', roles: ['shipper'], password }, admin);
+  ids.push(victimOrg.id, victim.user.id);
   const doc = await client.ok('GET', '/docs/openapi.json');
   client.close();
   log(`OpenAPI: ${Object.keys(doc.paths).length} paths; identities: ${identities.map((i) => i.name).join(', ')}`);
