@@ -26,7 +26,7 @@ describe('HTTP bad input (fuzz, small)', () => {
     await t?.close();
   });
 
-  it('should answer 600 invalid requests across every operation and four identities without a 5xx', async () => {
+  it('should answer 400 invalid requests across every operation and four identities without a 5xx', async () => {
     const doc = (await request(t.http).get('/docs/openapi.json').expect(200)).body;
     const identities: Identity[] = [
       { name: 'anonymous', headers: {} },
@@ -40,18 +40,18 @@ describe('HTTP bad input (fuzz, small)', () => {
       baseUrl: t.url,
       doc,
       identities,
-      requests: 600,
+      requests: 400,
       concurrency: 4,
       seed: 2026,
       ctx: { ids: [victim.org.id, victim.user.id], bodyLimitBytes: t.env.BODY_LIMIT },
       skipSignedIn: (op) => op === 'POST /auth/logout',
     });
-    expect(result.requests).toBe(600);
+    expect(result.requests).toBe(400);
     expect(result.operations).toBeGreaterThan(90);
     expect(result.serverErrors).toEqual([]);
     expect(serverErrorCount(result)).toBe(0);
     // The run got past authentication and into validation.
-    expect(result.byStatus['400']).toBeGreaterThan(100);
+    expect(result.byStatus['400']).toBeGreaterThan(60);
   }, 300_000);
 
   it('should refuse a NUL character in a query, a body or a path with 400 VALIDATION_FAILED, not a database error', async () => {
