@@ -127,7 +127,7 @@ function CsvImport({ kind, onDone }: { kind: Kind; onDone: () => void }) {
         setError('');
         setStatus(null);
         try {
-          let s = await api<ImportStatus & { importId?: string }>(`/${kind}/import?${qs({ mode, wait: 20 })}`, { method: 'POST', raw: file, contentType: 'text/csv' });
+          let s = await api<ImportStatus & { importId?: string }>(`/${kind}/import?${qs({ mode, wait: 'true' })}`, { method: 'POST', raw: file, contentType: 'text/csv' });
           const id = s.id ?? s.importId!;
           while (s.state !== 'completed' && s.state !== 'failed') {
             await new Promise((r) => setTimeout(r, 1000));

@@ -14,7 +14,10 @@ type Waybill = {
   carrierId: string | null;
   consigneeId: string | null;
   vehicleId: string | null;
+  trailerId: string | null;
+  tankId: string | null;
   driverId: string | null;
+  escortId: string | null;
   plannedDepartureAt: string | null;
   plannedArrivalAt: string | null;
   issuedAt: string | null;
@@ -563,7 +566,7 @@ function Dispatch({ w, onDone }: { w: Waybill; onDone: () => void }) {
   const [vehicles, setVehicles] = useState<FleetItem[]>([]);
   const [tanks, setTanks] = useState<FleetItem[]>([]);
   const [people, setPeople] = useState<FleetItem[]>([]);
-  const [d, setD] = useState({ vehicleId: '', trailerId: '', tankId: '', driverId: '', escortId: '' });
+  const [d, setD] = useState({ vehicleId: w.vehicleId ?? '', trailerId: w.trailerId ?? '', tankId: w.tankId ?? '', driverId: w.driverId ?? '', escortId: w.escortId ?? '' });
   const [error, setError] = useState('');
   useEffect(() => {
     api<{ items: FleetItem[] }>('/vehicles?limit=200').then((r) => setVehicles(r.items));
@@ -596,7 +599,14 @@ function Dispatch({ w, onDone }: { w: Waybill; onDone: () => void }) {
         }
       }}
     >
-      <h2 class="span">{L('调度车辆与人员', 'Dispatch vehicle and crew')}</h2>
+      <h2 class="span">
+        {L('调度车辆与人员', 'Dispatch vehicle and crew')}{' '}
+        {w.vehicleId && (
+          <span class="status s-issued" data-testid="dispatched">
+            {L('已调度', 'dispatched')}
+          </span>
+        )}
+      </h2>
       <label>
         {L('车辆', 'Vehicle')}
         {sel('vehicleId', vehicles.filter((v) => v.kind !== 'trailer'), (v) => v.plateNumber!)}
