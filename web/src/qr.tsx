@@ -81,10 +81,10 @@ export function QrInput(props: { onText: (text: string) => void; testid?: string
     <div class="qr-input">
       <div class="row wrap">
         <button type="button" class="primary big" onClick={() => setCamera(true)}>
-          📷 {L('扫描二维码', 'Scan the QR')}
+          {L('扫描二维码', 'Scan the QR')}
         </button>
         <label class="button big">
-          🖼 {L('上传二维码图片', 'Upload a QR image')}
+          {L('上传二维码图片', 'Upload a QR image')}
           <input
             type="file"
             accept="image/*"

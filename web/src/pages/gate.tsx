@@ -130,7 +130,7 @@ export function GatePage({ me }: { me: Me }) {
                       ✘ {L('不符合', 'No')}
                     </button>
                     <label class="button small">
-                      📷 {a?.photoIds.length ? a.photoIds.length : ''}
+                      {L('拍照', 'Photo')} {a?.photoIds.length ? `(${a.photoIds.length})` : ''}
                       <input
                         type="file"
                         accept="image/jpeg,image/png,image/webp"

@@ -503,7 +503,7 @@ function WaybillDetail({ id, me }: { id: string; me: Me }) {
               })
             }
           >
-            🖨 {L('打印视图', 'Print view')}
+            {L('打印视图', 'Print view')}
           </button>
         )}
       </div>
