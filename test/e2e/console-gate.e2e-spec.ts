@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page functions run in the browser)
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import QRCode from 'qrcode';

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page functions run in the browser)
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';

@@ -37,6 +37,8 @@ const SPEED_BANDS: [number, string][] = [
   [80, '#ef6c00'],
   [Infinity, '#c62828'],
 ];
+// datetime-local values are the browser's local time.
+const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 const speedColour = (kmh: number) => SPEED_BANDS.find(([max]) => kmh < max)![1];
 
 const stateLabel = (s: VehicleState) => (s === 'alarm' ? L('报警', 'Alarm') : s === 'offline' ? L('离线', 'Offline') : L('运输中', 'In transit'));
@@ -293,13 +295,14 @@ type Cert = { subject: string; label: string; certificate: string; validUntil: s
 const CERT_NAMES: Record<string, [string, string]> = {
   drivingLicence: ['行驶证/驾驶证', 'Registration / licence'],
   safetyInspection: ['安全技术检验', 'Safety inspection'],
-  transportCert: ['道路运输证', 'Transport certificate'],
-  insurance: ['保险', 'Insurance'],
+  transportCertificate: ['道路运输证', 'Transport certificate'],
+  liabilityInsurance: ['承运人责任险', 'Liability insurance'],
   inspection: ['罐体检验', 'Tank inspection'],
   qualification: ['从业资格证', 'Qualification'],
 };
 const certName = (key: string) => {
-  const n = CERT_NAMES[key.split('.').pop()!];
+  const [subject, name] = key.split('.');
+  const n = subject === 'person' && name === 'drivingLicence' ? (['驾驶证', 'Driving licence'] as [string, string]) : CERT_NAMES[name ?? ''];
   return n ? L(n[0], n[1]) : key;
 };
 
@@ -308,11 +311,12 @@ function VehiclePanel(props: { vehicleId: string; plate?: string; position?: Liv
   const [certs, setCerts] = useState<Cert[] | null>(null);
   const [waybill, setWaybill] = useState<any>(null);
   const [doc, setDoc] = useState<any>(null);
-  const [from, setFrom] = useState(() => new Date(Date.now() - 2 * 3600000).toISOString().slice(0, 16));
-  const [to, setTo] = useState(() => new Date(Date.now() + 60000).toISOString().slice(0, 16));
+  const [from, setFrom] = useState(() => localInput(new Date(Date.now() - 2 * 3600000)));
+  const [to, setTo] = useState(() => localInput(new Date(Date.now() + 60000)));
   const [track, setTrack] = useState<{ pts: [number, number][]; times: string[]; speeds: number[] } | null>(null);
   const [at, setAt] = useState(0);
   const cursor = useRef<L_.CircleMarker | undefined>(undefined);
+  const replayLayer = useRef(L_.layerGroup());
   const waybillId = position?.waybillId ?? null;
 
   useEffect(() => {
@@ -335,17 +339,22 @@ function VehiclePanel(props: { vehicleId: string; plate?: string; position?: Liv
       })
       .catch(() => undefined);
   }, [waybillId]);
-  useEffect(() => () => overlay.clearLayers(), []);
+  useEffect(() => {
+    replayLayer.current.addTo(overlay);
+    return () => overlay.clearLayers();
+  }, []);
 
   const replay = async () => {
     const r = await api<{ polyline: string; times: string[]; speeds: number[]; points: number }>(
-      `/tracking/track?${qs({ vehicleId, from: new Date(from + 'Z').toISOString(), to: new Date(to + 'Z').toISOString(), format: 'polyline' })}`,
+      `/tracking/track?${qs({ vehicleId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), format: 'polyline' })}`,
     );
     const pts = decode(r.polyline, 5) as [number, number][];
-    overlay.clearLayers();
-    for (let i = 1; i < pts.length; i++) L_.polyline([pts[i - 1]!, pts[i]!], { color: speedColour(r.speeds[i] ?? 0), weight: 5, opacity: 0.9 }).addTo(overlay);
+    const layer = replayLayer.current;
+    layer.clearLayers();
+    // Each stretch coloured by the speed at its end.
+    for (let i = 1; i < pts.length; i++) L_.polyline([pts[i - 1]!, pts[i]!], { color: speedColour(r.speeds[i] ?? 0), weight: 5, opacity: 0.9 }).addTo(layer);
     if (pts.length) {
-      cursor.current = L_.circleMarker(pts[0]!, { radius: 7, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1 }).addTo(overlay);
+      cursor.current = L_.circleMarker(pts[0]!, { radius: 7, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1 }).addTo(layer);
       map.fitBounds(L_.latLngBounds(pts), { padding: [40, 40] });
     }
     setTrack({ pts, times: r.times, speeds: r.speeds });
@@ -422,11 +431,11 @@ function VehiclePanel(props: { vehicleId: string; plate?: string; position?: Liv
       <section class="replay">
         <h3>{L('轨迹回放', 'Track replay')}</h3>
         <label>
-          {L('从', 'From')} (UTC)
+          {L('从', 'From')}
           <input type="datetime-local" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
         </label>
         <label>
-          {L('至', 'To')} (UTC)
+          {L('至', 'To')}
           <input type="datetime-local" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
         </label>
         <button data-testid="replay" onClick={() => void replay()}>
