@@ -7,13 +7,12 @@ import { isConsolePath } from './console.paths.js';
 // The built web console (web/, `npm run build:web`): the same folder whether this runs from src/ (tests) or dist/.
 export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-// Serves the console: hashed assets under /assets (cached for good), the outlines under /basemap, and
+// Serves the console: hashed assets under /assets (cached for good; the basemap outlines are among them) and
 // index.html for the console's own paths only. Without a build, those paths say how to make one.
 export function serveConsole(app: NestExpressApplication, dir = CONSOLE_DIR): void {
   const built = existsSync(`${dir}/index.html`);
   if (built) {
     app.useStaticAssets(`${dir}/assets`, { prefix: '/assets', immutable: true, maxAge: '365d', index: false, fallthrough: true });
-    app.useStaticAssets(`${dir}/basemap`, { prefix: '/basemap', maxAge: '1d', index: false, fallthrough: true });
   }
   app.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !isConsolePath(req.path)) return next();
