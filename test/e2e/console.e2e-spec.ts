@@ -39,6 +39,12 @@ describeWithBrowser('web console', () => {
     const unknown = await request(t.http).get('/no-such-page').set('Accept', 'text/html');
     expect([unknown.status, unknown.body.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
     expect((await request(t.http).get('/config')).body).toEqual({ mapTileUrl: null, mapTileAttribution: null });
+    // Draft goods checked as issue would: gasoline with a blasting explosive may not travel together.
+    const goods = await request(t.http).post('/waybills/goods-check').set(bearer(w.shipper.token)).send({ lines: [{ unNumber: 'UN1203' }, { unNumber: '0081' }] });
+    expect(goods.status).toBe(200);
+    expect(goods.body.lines).toMatchObject([{ unNumber: '1203', hazardClass: '3', packingGroup: 'II', labels: ['3'] }, { unNumber: '0081' }]);
+    expect(goods.body.problems.map((p: { code: string }) => p.code)).toEqual(['MIXED_LOADING_PROHIBITED']);
+    expect((await request(t.http).post('/waybills/goods-check').set(bearer(w.shipper.token)).send({ lines: [{ unNumber: '9999' }] })).body.problems[0].code).toBe('GOODS_UNKNOWN');
     const asset = page.text.match(/\/assets\/[^"]+\.js/)![0];
     const js = await request(t.http).get(asset);
     expect([js.status, js.headers['cache-control']]).toEqual([200, expect.stringContaining('immutable')]);
