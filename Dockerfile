@@ -9,7 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npm run build
+COPY web ./web
+RUN npm run build && npm run build:web
 
 # --- runtime: production dependencies only ---
 FROM node:20-bookworm-slim AS runtime

@@ -9,6 +9,7 @@ import type { Env } from './config/env.js';
 import { LiveIoAdapter } from './live/live.adapter.js';
 import { LiveBackend } from './live/live.backend.js';
 import { requestId } from './ops/logging.module.js';
+import { serveConsole } from './console/console.static.js';
 import { CSV_BODY_LIMIT } from './vehicles/fleet-import.dto.js';
 
 // Builds the whole application from a parsed environment. main.ts, demo.ts and the e2e tests all use this,
@@ -36,6 +37,8 @@ export async function createApp(env: Env): Promise<NestExpressApplication> {
   // Gate photos (loading checks), posted as the raw image.
   app.useBodyParser('raw', { type: ['image/jpeg', 'image/png', 'image/webp'], limit: env.PHOTO_MAX_BYTES });
   app.useGlobalFilters(new DomainErrorFilter(env.BODY_LIMIT));
+  // The web console (web/): its assets and pages, on paths no API route uses.
+  serveConsole(app);
   const config = new DocumentBuilder()
     .setTitle('Hazway API')
     .setDescription('Road transport of dangerous goods: waybills, pre-loading checks, tracking and monitoring')

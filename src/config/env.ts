@@ -51,6 +51,14 @@ export const EnvSchema = z.object({
   POSITIONS_BATCH_ROWS: z.coerce.number().int().min(1).max(50_000).default(2000),
   POSITIONS_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(20),
   POSITIONS_MAX_PENDING_ROWS: z.coerce.number().int().min(100).max(5_000_000).default(50_000),
+  // Web console map (src/console/): a raster tile server URL template ({z}/{x}/{y}) drawn under the built-in
+  // outlines when set, and its attribution. Unset: the built-in country and province outlines only (no internet).
+  MAP_TILE_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template such as https://tiles.example.cn/{z}/{x}/{y}.png')
+    .refine((v) => v.includes('{z}') && v.includes('{x}') && v.includes('{y}'), 'must contain {z}, {x} and {y}')
+    .optional(),
+  MAP_TILE_ATTRIBUTION: z.string().max(300).optional(),
   TERMINAL_PORT: z.coerce.number().int().min(0).max(65535).default(7808),
   // JT/T 808 connections with no valid frame for this long are closed (terminals heartbeat every 60 s by default).
   TERMINAL_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(180),

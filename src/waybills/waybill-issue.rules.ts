@@ -122,11 +122,7 @@ export function validateIssue(s: IssueSnapshot): IssueProblem[] {
   }
 
   // Mixed loading (ADR 7.5.2; Order 29 art. 20; PL-21).
-  for (const c of mixedLoadingConflicts(
-    s.lines.map((l) => ({ ref: `line ${l.lineNo}`, unNumber: l.unNumber, labels: l.labels, classificationCode: l.classificationCode ?? undefined, limitedQuantity: l.limitedQuantity })),
-  )) {
-    problems.push(p('MIXED_LOADING_PROHIBITED', c.message, c.messageZh, { a: c.a, b: c.b, rule: c.rule, ...(c.footnote ? { footnote: c.footnote } : {}) }));
-  }
+  problems.push(...goodsProblems(s.lines));
 
   // Permits the goods need (Order 29 art. 15; PL-19, PL-20), present and matching.
   const needed = new Map<PermitType, FilledLine[]>();
@@ -162,4 +158,17 @@ export function validateIssue(s: IssueSnapshot): IssueProblem[] {
     }
   }
   return problems;
+}
+
+// Lines that may not travel together (ADR 7.5.2; Order 29 art. 20; PL-21): issue refuses them, and drafts are
+// checked with the same function as the shipper types (POST /waybills/goods-check).
+export function goodsProblems(lines: readonly Pick<FilledLine, 'lineNo' | 'unNumber' | 'labels' | 'classificationCode' | 'limitedQuantity'>[]): IssueProblem[] {
+  return mixedLoadingConflicts(
+    lines.map((l) => ({ ref: `line ${l.lineNo}`, unNumber: l.unNumber, labels: l.labels, classificationCode: l.classificationCode ?? undefined, limitedQuantity: l.limitedQuantity })),
+  ).map((c) => ({
+    code: 'MIXED_LOADING_PROHIBITED',
+    message: c.message,
+    messageZh: c.messageZh,
+    details: { a: c.a, b: c.b, rule: c.rule, ...(c.footnote ? { footnote: c.footnote } : {}) },
+  }));
 }

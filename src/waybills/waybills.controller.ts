@@ -11,6 +11,7 @@ import {
   CreateWaybillSchema,
   DeliverySchema,
   DispatchSchema,
+  GoodsCheckSchema,
   ListWaybillsSchema,
   ResolveSchema,
   TransitionSchema,
@@ -20,6 +21,7 @@ import {
   type CreateWaybill,
   type Delivery,
   type Dispatch,
+  type GoodsCheck,
   type ListWaybills,
   type Resolve,
   type Transition,
@@ -47,6 +49,14 @@ export class WaybillsController {
   @ApiZodBody(CreateWaybillSchema)
   create(@CurrentPrincipal() p: Principal, @ZodBody(CreateWaybillSchema) body: CreateWaybill, @Req() req: Req) {
     return this.waybills.create(p, body, req.id);
+  }
+
+  // Draft goods checked against the catalogue and for mixed loading, as issue would; nothing is stored.
+  @Post('goods-check')
+  @HttpCode(200)
+  @ApiZodBody(GoodsCheckSchema)
+  goodsCheck(@ZodBody(GoodsCheckSchema) body: GoodsCheck) {
+    return this.waybills.goodsCheck(body);
   }
 
   @Get(':id')

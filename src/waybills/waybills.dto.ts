@@ -129,4 +129,14 @@ export const ListWaybillsSchema = z.object({
 });
 export type ListWaybills = z.infer<typeof ListWaybillsSchema>;
 
+// Goods being typed into a draft, checked against the catalogue and each other (ADR 7.5.2 mixed loading) as
+// issue would, before anything is saved: the web console shows conflicts as the shipper types.
+export const GoodsCheckSchema = z.object({
+  lines: z
+    .array(WaybillLineSchema.pick({ unNumber: true, hazardClass: true, packingGroup: true, limitedQuantity: true }))
+    .min(1)
+    .max(50),
+});
+export type GoodsCheck = z.infer<typeof GoodsCheckSchema>;
+
 export const VerifySchema = z.object({ qr: z.string().trim().min(10).max(4000) });

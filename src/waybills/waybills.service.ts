@@ -27,12 +27,12 @@ import { isZeroToleranceLine, LIQUID_IN_TANK_TOLERANCE_KG, reconcileWaybill } fr
 import { documentHash, publicEssentials, type WaybillDocument } from './waybill-document.js';
 import { WaybillEvent } from './waybill-event.entity.js';
 import { fillLine, type FilledLine, type IssueProblem } from './waybill-goods.rules.js';
-import { validateIssue, type IssueSnapshot } from './waybill-issue.rules.js';
+import { goodsProblems, validateIssue, type IssueSnapshot } from './waybill-issue.rules.js';
 import { WaybillLine } from './waybill-line.entity.js';
 import { checkTransition, type WaybillAction, type WaybillActorRole } from './waybill-status.rules.js';
 import { WaybillVersion } from './waybill-version.entity.js';
 import { Waybill } from './waybill.entity.js';
-import type { Amend, CreateWaybill, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
+import type { Amend, CreateWaybill, GoodsCheck, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
 
 export type Actor = { principal: Principal | null; requestId?: string };
 type PartyOrPlaceRow = {
@@ -604,6 +604,18 @@ export class WaybillsService {
     const probe = checkTransition({ status, action, roles: ['system'] });
     if (!probe.ok && probe.code === 'ILLEGAL_TRANSITION') throw new ConflictError('ILLEGAL_TRANSITION', probe.message, { status, action });
     throw new ForbiddenError('ROLE_NOT_ALLOWED', last?.message ?? `Your role on this waybill does not allow ${action}`, { status, action, roles });
+  }
+
+  // Draft goods checked as issue would (catalogue, then mixed loading), nothing stored.
+  goodsCheck(input: GoodsCheck) {
+    const filled = input.lines.map((l, i) => fillLine({ ...l, declaredQuantity: 1, unit: 'kg' }, i + 1, this.goods.describe(l.unNumber) ?? undefined));
+    const lines = filled.map((r, i) =>
+      r.line
+        ? { lineNo: i + 1, unNumber: r.line.unNumber, name: r.line.name, hazardClass: r.line.hazardClass, packingGroup: r.line.packingGroup, labels: r.line.labels, flags: r.line.flags }
+        : { lineNo: i + 1, unNumber: input.lines[i]!.unNumber, name: null, hazardClass: null, packingGroup: null, labels: [], flags: {} },
+    );
+    const complete = filled.flatMap((r) => (r.line ? [r.line] : []));
+    return { lines, problems: [...filled.flatMap((r) => r.problems), ...goodsProblems(complete)] };
   }
 
   private fillLines(inputs: WaybillLineInput[]): FilledLine[] {

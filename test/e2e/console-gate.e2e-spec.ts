@@ -1,0 +1,117 @@
+/// <reference lib="dom" />
+// (page functions run in the browser)
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import QRCode from 'qrcode';
+import request from 'supertest';
+import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { DESKTOP, describeWithBrowser, horizontalOverflow, launchBrowser, PHONE, screenshot, signIn, watchErrors, type TestBrowser } from '../helpers/browser.js';
+import { consoleWorld, reportAt, type ConsoleWorld } from '../helpers/console-world.js';
+import { PASSWORD } from '../helpers/fixtures.js';
+import { issuedWaybill } from '../helpers/waybill-world.js';
+
+// The loading gate on a phone: the waybill from a photo of its QR, the checklist, a failed check with its reasons,
+// the fix, a passing check, then loading with quantities and seals.
+describeWithBrowser('web console: loading gate', () => {
+  let t: TestApp;
+  let b: TestBrowser;
+  let w: ConsoleWorld;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    b = await launchBrowser();
+    w = await consoleWorld(t);
+  }, 120_000);
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+  });
+
+  it('should fail a check from a QR image with each reason in plain language, then pass it once fixed, and record the loading', async () => {
+    const wb = await issuedWaybill(t, w);
+    const dir = join(process.cwd(), 'test-artifacts', 'qr');
+    mkdirSync(dir, { recursive: true });
+    const qrImage = join(dir, 'gate-waybill.png');
+    await QRCode.toFile(qrImage, wb.qr, { width: 600, margin: 4 });
+    // The terminal last reported ten minutes ago: no live tracking, so loading is refused (PL-25).
+    await reportAt(t, w.vehicle.id, new Date(Date.now() - 10 * 60_000));
+
+    const ctx = await b.context(PHONE);
+    const page = await ctx.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, t.url, w.loader.username, PASSWORD);
+    await page.waitForURL('**/gate');
+    await screenshot(page, 'gate-start');
+    await page.setInputFiles('[data-testid=gate-qr-file]', qrImage);
+    await page.waitForSelector('[data-testid=scanned]');
+    await page.waitForSelector(`[data-testid=operator] option[value="${w.operatorId}"]`, { state: 'attached' });
+    await page.fill('[data-testid=plates]', `${w.vehicle.plateNumber} ${w.trailer.plateNumber}`);
+    expect(await page.isDisabled('[data-testid=run-check]')).toBe(true); // nothing answered yet
+    await page.click('[data-testid=all-ok]');
+    await screenshot(page, 'gate-checklist');
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.click('[data-testid=run-check]');
+
+    await page.waitForSelector('[data-testid=check-outcome][data-outcome=fail]');
+    expect(await page.textContent('[data-testid=check-outcome] h2')).toBe('查验未通过，禁止装货');
+    const rules = await page.$$eval('[data-testid=failures] li', (els) => els.map((e) => e.getAttribute('data-rule')));
+    expect(rules).toContain('PL-25');
+    const zh = await page.textContent('[data-testid=failures] li[data-rule=PL-25]');
+    expect(zh).toMatch(/[\u4e00-\u9fff]/);
+    await screenshot(page, 'gate-failed');
+    await page.click('[data-testid=lang-switch]');
+    const en = await page.textContent('[data-testid=failures] li[data-rule=PL-25]');
+    expect(en).not.toEqual(zh);
+    expect(en).toMatch(/[A-Za-z]{4}/);
+    expect(await page.textContent('[data-testid=check-outcome] h2')).toBe('Check failed: do NOT load');
+    await page.click('[data-testid=lang-switch]');
+    expect((await request(t.http).get(`/waybills/${wb.id}`).set(bearer(w.shipper.token))).body.status).toBe('check_failed');
+
+    // The terminal reports again; the same answers, checked again, pass.
+    await reportAt(t, w.vehicle.id, new Date());
+    await page.click('[data-testid=check-again]');
+    await page.click('[data-testid=run-check]');
+    await page.waitForSelector('[data-testid=check-outcome][data-outcome=pass]');
+    expect(await page.textContent('[data-testid=check-outcome] h2')).toBe('查验通过，可以装货');
+    await screenshot(page, 'gate-passed');
+
+    await page.click('[data-testid=start-loading]');
+    await page.waitForSelector('[data-testid=finish-loading]');
+    await page.fill('[data-testid=loaded-1]', '19.8');
+    await page.fill('[data-testid=seals]', 'F-001 F-002');
+    await page.check('[data-testid=closures]');
+    await screenshot(page, 'gate-loading');
+    await page.click('[data-testid=finish-loading]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=waybill-status]')?.textContent === '已装货');
+    const loaded = (await request(t.http).get(`/waybills/${wb.id}`).set(bearer(w.shipper.token))).body;
+    expect(loaded).toMatchObject({ status: 'loaded', lines: [{ loadedQuantity: 19.8 }] });
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 120_000);
+
+  it('should refuse a tampered QR at the gate and find a waybill by its typed number', async () => {
+    const wb = await issuedWaybill(t, w);
+    await reportAt(t, w.vehicle.id, new Date());
+    const [h, payload, sig] = wb.qr.split('.');
+    const dir = join(process.cwd(), 'test-artifacts', 'qr');
+    const forged = join(dir, 'gate-forged.png');
+    await QRCode.toFile(forged, `${h}.${payload}x.${sig}`, { width: 600, margin: 4 });
+    const ctx = await b.context(DESKTOP);
+    const page = await ctx.newPage();
+    await signIn(page, t.url, w.loader.username, PASSWORD);
+    await page.setInputFiles('[data-testid=gate-qr-file]', forged);
+    await page.click('[data-testid=all-ok]');
+    await page.click('[data-testid=run-check]');
+    await page.waitForSelector('[data-testid=gate-error]');
+    expect(await page.textContent('[data-testid=gate-error]')).toContain('禁止装货');
+    await screenshot(page, 'gate-forged');
+    await page.click('text=重新扫描');
+    await page.fill('[data-testid=waybill-number]', wb.number);
+    await page.press('[data-testid=waybill-number]', 'Enter');
+    await page.click('[data-testid=all-ok]');
+    await page.click('[data-testid=run-check]');
+    await page.waitForSelector('[data-testid=check-outcome][data-outcome=pass]');
+    await screenshot(page, 'gate-passed');
+    await ctx.close();
+  }, 90_000);
+});
