@@ -158,8 +158,23 @@ export class PositionWriter extends EventEmitter {
       const problem = positionRowProblem(records[i]!);
       if (problem) throw new PositionRejectedError(i, problem);
     }
-    if (records.length === 0) return { stored: 0, duplicates: 0, inserted: [] };
-    await this.reserve(records.length);
+    return this.submitChecked(records);
+  }
+
+  // submit() for rows the caller has already passed through positionRowProblem (PositionsService.ingest does).
+  submitChecked(records: readonly PositionRow[]): Promise<SubmitResult> {
+    if (this.closing) return Promise.reject(new WriterClosedError());
+    if (records.length === 0) return Promise.resolve({ stored: 0, duplicates: 0, inserted: [] });
+    if (this.waiters.length === 0 && this.hasRoom(records.length)) {
+      // The common case: room now, no promise for the admission.
+      this.pendingRows += records.length;
+      this.updateSaturation();
+      return this.enqueue(records);
+    }
+    return this.reserve(records.length).then(() => this.enqueue(records));
+  }
+
+  private enqueue(records: readonly PositionRow[]): Promise<SubmitResult> {
     return new Promise<SubmitResult>((resolve, reject) => {
       const entry: Entry = {
         rows: records,

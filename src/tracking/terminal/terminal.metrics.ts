@@ -84,14 +84,33 @@ export class TerminalMetrics {
     });
   }
 
+  // Per frame and per reply: the labelled child is looked up once per message id (prom-client otherwise hashes the
+  // label object on every call).
+  private readonly frameChildren = new Map<number, { inc(n?: number): void }>();
+  private readonly ackChildren = new Map<number, { observe(v: number): void }>();
+  private readonly positionChildren = new Map<number, { inc(n?: number): void }>();
+
   frame(messageId: number) {
-    this.frames?.inc({ message_id: messageLabel(messageId) });
+    if (!this.frames) return;
+    let child = this.frameChildren.get(messageId);
+    if (!child) {
+      child = this.frames.labels({ message_id: messageLabel(messageId) });
+      if (KNOWN_IDS.has(messageId)) this.frameChildren.set(messageId, child);
+    }
+    child.inc();
   }
   malformedFrame(reason: string) {
     this.malformed?.inc({ reason });
   }
   positionsReceived(messageId: number, backfill: boolean, n: number) {
-    if (n > 0) this.positions?.inc({ message_id: messageLabel(messageId), backfill: String(backfill) }, n);
+    if (n <= 0 || !this.positions) return;
+    const key = messageId * 2 + (backfill ? 1 : 0);
+    let child = this.positionChildren.get(key);
+    if (!child) {
+      child = this.positions.labels({ message_id: messageLabel(messageId), backfill: String(backfill) });
+      if (KNOWN_IDS.has(messageId)) this.positionChildren.set(key, child);
+    }
+    child.inc(n);
   }
   positionsDropped(reason: DropReason, n: number) {
     if (n > 0) this.dropped?.inc({ reason }, n);
@@ -106,6 +125,12 @@ export class TerminalMetrics {
     this.idleClosed?.inc();
   }
   ack(messageId: number, seconds: number) {
-    this.ackSeconds?.observe({ message_id: messageLabel(messageId) }, seconds);
+    if (!this.ackSeconds) return;
+    let child = this.ackChildren.get(messageId);
+    if (!child) {
+      child = this.ackSeconds.labels({ message_id: messageLabel(messageId) });
+      if (KNOWN_IDS.has(messageId)) this.ackChildren.set(messageId, child);
+    }
+    child.observe(seconds);
   }
 }
