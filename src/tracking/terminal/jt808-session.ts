@@ -272,6 +272,10 @@ export class Jt808Session {
     if (this.slotHead === this.slots.length) {
       this.slots.length = 0;
       this.slotHead = 0;
+    } else if (this.slotHead >= 64) {
+      // A terminal that always has a report outstanding never empties the list: drop the answered prefix.
+      this.slots.splice(0, this.slotHead);
+      this.slotHead = 0;
     }
     if (out) this.write(out);
     if (answered === 0) return;
