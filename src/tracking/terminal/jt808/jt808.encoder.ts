@@ -119,7 +119,15 @@ export function platformGeneralReply(
   header: Jt808ReplyHeader,
   reply: { replySerial: number; replyId: number; result: Jt808PlatformResult },
 ): Buffer {
-  return encodeMessage({ ...replyHeader(header), messageId: JT808_MESSAGE_ID.PLATFORM_GENERAL_REPLY, body: encodeGeneralReply(reply) });
+  // One per acknowledged report: no spread, no intermediate buffers.
+  return encodeMessage({
+    messageId: JT808_MESSAGE_ID.PLATFORM_GENERAL_REPLY,
+    phone: header.phone,
+    serial: header.serial,
+    version: header.version,
+    protocolVersion: header.protocolVersion ?? null,
+    body: encodeGeneralReply(reply),
+  });
 }
 
 // 0x8100 register reply (§8.6); the auth code is only sent with result 0.
@@ -150,7 +158,11 @@ const replyHeader = (h: Jt808ReplyHeader) => ({
 });
 
 export function encodeGeneralReply(reply: Jt808GeneralReply): Buffer {
-  return Buffer.concat([u16(reply.replySerial), u16(reply.replyId), u8(reply.result)]);
+  const b = Buffer.allocUnsafe(5);
+  b.writeUInt16BE(reply.replySerial & 0xffff, 0);
+  b.writeUInt16BE(reply.replyId & 0xffff, 2);
+  b[4] = reply.result & 0xff;
+  return b;
 }
 
 export function encodeRegisterReplyBody(reply: Jt808RegisterReply): Buffer {
