@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { copyRate, cpuMeter, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
+import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
 
 const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
@@ -152,6 +152,7 @@ async function clientMain() {
       if (!ack.ok) throw new Error(`watcher subscribe refused: ${JSON.stringify(ack)}`);
 
       const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
+      const stopProfile = await cpuProfile('ingest-client');
       const cpu = process.cpuUsage();
       const stats = await runSimulation({
         host: req.host,
@@ -188,6 +189,8 @@ async function clientMain() {
       await new Promise((r) => setTimeout(r, 1500));
       socket.close();
       const c = process.cpuUsage(cpu);
+      const profileFile = await stopProfile();
+      if (profileFile) log(`client CPU profile: ${profileFile}`);
       const { authCodes: _codes, ...rest } = stats;
       send({
         kind: 'ingestDone',
@@ -294,6 +297,7 @@ async function serverMain(flags: Flags) {
 
     // ---- ingest
     log(`ingest: ${flags.terminals} terminals × ${flags.rate}/s for ${flags.duration} s (target ${fmt(flags.terminals * flags.rate)} positions/s)`);
+    const stopProfile = await cpuProfile('ingest-server');
     const serverCpu = cpuMeter();
     const pgCpu = postgresCpuMeter();
     const ingest = await ask<{
@@ -307,6 +311,8 @@ async function serverMain(flags: Flags) {
     );
     const cpuServer = serverCpu();
     const cpuPg = pgCpu();
+    const profileFile = await stopProfile();
+    if (profileFile) log(`server CPU profile: ${profileFile}`);
     const s = ingest.stats;
 
     // Every acknowledged position stored exactly once: positions has PRIMARY KEY (vehicle_id, fix_time), so a row

@@ -56,10 +56,18 @@ const orNull = (v: number | string | null | undefined) => (v == null ? '\\N' : S
 // Values are already checked by positionRowProblem: UUIDs, finite numbers, integers in range, a known source.
 export function copyText(rows: readonly PositionRow[]): string {
   let out = '';
+  // Rows of one report share their receivedAt, and reports of one batch mostly its millisecond.
+  let receivedMs = NaN;
+  let received = '';
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
+    const ms = r.receivedAt.getTime();
+    if (ms !== receivedMs) {
+      receivedMs = ms;
+      received = r.receivedAt.toISOString();
+    }
     out +=
-      `${r.vehicleId}\t${r.fixTime.toISOString()}\t${r.receivedAt.toISOString()}\t${orNull(r.terminalId)}\t${orNull(r.waybillId)}\t` +
+      `${r.vehicleId}\t${r.fixTime.toISOString()}\t${received}\t${orNull(r.terminalId)}\t${orNull(r.waybillId)}\t` +
       `${r.lat}\t${r.lon}\t${r.speedKmh}\t${r.course}\t${r.altitudeM}\t${toInt32(r.alarmBits)}\t${toInt32(r.statusBits)}\t` +
       `${orNull(r.mileageKm)}\t${r.source}\t${r.quality ?? 0}\t${r.backfill ? 't' : 'f'}\t` +
       `${r.extra == null ? '\\N' : escapeCopy(JSON.stringify(r.extra))}\t${i + 1}\n`;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { Fifo } from '../../common/fifo.js';
 import type { MetricsService } from '../../ops/metrics.service.js';
 import { positionRowProblem, type PositionRow } from './position.js';
 import type { PositionStore } from './position-store.js';
@@ -77,8 +78,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class PositionWriter extends EventEmitter {
   private readonly logger = new Logger('PositionWriter');
   private readonly options: PositionWriterOptions;
-  private readonly queue: Slice[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly queue = new Fifo<Slice>();
+  private readonly waiters = new Fifo<Waiter>();
   private queuedRows = 0;
   private pendingRows = 0;
   private inFlight = 0;
@@ -157,8 +158,23 @@ export class PositionWriter extends EventEmitter {
       const problem = positionRowProblem(records[i]!);
       if (problem) throw new PositionRejectedError(i, problem);
     }
-    if (records.length === 0) return { stored: 0, duplicates: 0, inserted: [] };
-    await this.reserve(records.length);
+    return this.submitChecked(records);
+  }
+
+  // submit() for rows the caller has already passed through positionRowProblem (PositionsService.ingest does).
+  submitChecked(records: readonly PositionRow[]): Promise<SubmitResult> {
+    if (this.closing) return Promise.reject(new WriterClosedError());
+    if (records.length === 0) return Promise.resolve({ stored: 0, duplicates: 0, inserted: [] });
+    if (this.waiters.length === 0 && this.hasRoom(records.length)) {
+      // The common case: room now, no promise for the admission.
+      this.pendingRows += records.length;
+      this.updateSaturation();
+      return this.enqueue(records);
+    }
+    return this.reserve(records.length).then(() => this.enqueue(records));
+  }
+
+  private enqueue(records: readonly PositionRow[]): Promise<SubmitResult> {
     return new Promise<SubmitResult>((resolve, reject) => {
       const entry: Entry = {
         rows: records,
@@ -180,7 +196,7 @@ export class PositionWriter extends EventEmitter {
   async close(timeoutMs = 10_000): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      for (const w of this.waiters.splice(0)) w.fail(new WriterClosedError());
+      for (const w of this.waiters.drain()) w.fail(new WriterClosedError());
       this.updateSaturation();
     }
     this.pump();
@@ -192,7 +208,7 @@ export class PositionWriter extends EventEmitter {
       clearTimeout(timeout);
       if (outcome === 'timeout') {
         this.aborted = true;
-        for (const s of this.queue.splice(0)) this.fail(s.entry, new WriterClosedError());
+        for (const s of this.queue.drain()) this.fail(s.entry, new WriterClosedError());
         this.queuedRows = 0;
         this.logger.warn(`closed with ${this.pendingRows} positions not committed: their senders were not acknowledged`);
       }
@@ -222,7 +238,7 @@ export class PositionWriter extends EventEmitter {
 
   private release(rows: number) {
     this.pendingRows -= rows;
-    while (this.waiters.length > 0 && this.hasRoom(this.waiters[0]!.rows)) {
+    while (this.waiters.length > 0 && this.hasRoom(this.waiters.peek()!.rows)) {
       const w = this.waiters.shift()!;
       this.pendingRows += w.rows;
       w.resume();
@@ -270,7 +286,7 @@ export class PositionWriter extends EventEmitter {
     const batch: Slice[] = [];
     let rows = 0;
     while (rows < max && this.queue.length > 0) {
-      const head = this.queue[0]!;
+      const head = this.queue.peek()!;
       const n = head.end - head.start;
       if (rows + n <= max) {
         batch.push(this.queue.shift()!);

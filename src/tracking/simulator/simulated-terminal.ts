@@ -99,6 +99,19 @@ type Pending = {
 
 const HEARTBEAT_BODY = Buffer.alloc(0);
 
+// Timeouts and lost connections fail requests by the thousand when the platform is overloaded; a stack trace for
+// each (always the same timer callback) cost the load generator a fifth of its CPU then, taken from the server
+// it shares the machine with.
+function withoutStack(code: TerminalErrorCode, message: string): TerminalError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new TerminalError(code, message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export class SimulatedTerminal extends EventEmitter {
   readonly phone: string;
   readonly version: Jt808Version;
@@ -404,7 +417,7 @@ export class SimulatedTerminal extends EventEmitter {
       this.pending.delete(p.serial);
       this.counters.timedOut++;
       this.counters.failed++;
-      p.reject(new TerminalError('TIMEOUT', `${this.phone}: no reply to 0x${p.messageId.toString(16).padStart(4, '0')} serial ${p.serial} within ${this.replyTimeoutMs} ms`));
+      p.reject(withoutStack('TIMEOUT', `${this.phone}: no reply to 0x${p.messageId.toString(16).padStart(4, '0')} serial ${p.serial} within ${this.replyTimeoutMs} ms`));
     }
     this.armTimer();
   }
@@ -417,7 +430,7 @@ export class SimulatedTerminal extends EventEmitter {
     for (const p of all) {
       this.counters.aborted++;
       this.counters.failed++;
-      p.reject(new TerminalError(code, `${this.phone}: ${message} before the reply to 0x${p.messageId.toString(16).padStart(4, '0')} serial ${p.serial}`));
+      p.reject(withoutStack(code, `${this.phone}: ${message} before the reply to 0x${p.messageId.toString(16).padStart(4, '0')} serial ${p.serial}`));
     }
   }
 

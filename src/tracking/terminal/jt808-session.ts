@@ -14,11 +14,12 @@ import type { RefusalReason, TerminalMetrics } from './terminal.metrics.js';
 // fields one connection needs, because thousands of terminals sit idle between heartbeats: no timer, no buffer
 // beyond the frame decoder's, no closure per frame kept after it is answered.
 //
-// Order. Frames are handled one after the other (`work`): an 0x0102 settles before the 0x0200 behind it is looked
-// at. A report does not hold up the frames behind it, though: its positions go to PositionsService.ingest() at
-// once (the writer batches them with everyone else's, in submission order) and its reply waits in `replies`, which
-// writes replies strictly in frame order. So a terminal that pipelines (the simulator does) gets its ACKs in the
-// order it sent, each only after the durable write of that report.
+// Order. Frames are handled one after the other: an 0x0102 settles before the 0x0200 behind it is looked at (the
+// frames behind a register/auth wait in `backlog`). A report does not hold up the frames behind it, though: its
+// positions go to PositionsService.ingest() at once (the writer batches them with everyone else's, in submission
+// order) and its reply waits in a slot of `slots`, which are written strictly in frame order, the ready ones of a
+// turn in one socket write. So a terminal that pipelines (the simulator does) gets its ACKs in the order it sent,
+// each only after the durable write of that report.
 
 export type SessionSocket = {
   write(data: Buffer): boolean;
@@ -73,6 +74,9 @@ type Reply =
 // `reply` is wrapped in an object so that awaiting the handler does not await the write behind it.
 type Outcome = { messageId: number; reply: Reply | null | Promise<Reply | null>; close?: boolean };
 
+// A handled frame waiting for its turn to be answered. `error`: storing its report failed, nothing is written.
+type ReplySlot = { at: number; ready: boolean; reply: Reply | null; close: boolean; error: unknown };
+
 const NO_REPLY: Outcome = { messageId: -1, reply: null };
 
 const general = (h: Jt808Header, result: Jt808PlatformResult): Reply => ({ kind: 'general', header: h, replyId: h.messageId, result });
@@ -107,8 +111,12 @@ export class Jt808Session {
   private strikes = 0;
   private malformed = 0;
   private unacked = 0;
-  private work: Promise<void> = Promise.resolve();
-  private replies: Promise<void> = Promise.resolve();
+  // Frames read while a register/auth lookup is in progress: handled once it has settled, in order.
+  private backlog: { frame: Buffer; at: number }[] | null = null;
+  // One slot per handled frame, in frame order; the head is written as soon as its reply is known.
+  private readonly slots: ReplySlot[] = [];
+  private slotHead = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     readonly socket: SessionSocket,
@@ -155,7 +163,8 @@ export class Jt808Session {
 
   // Resolves once every frame read so far is handled and answered (or left unanswered).
   settled(): Promise<void> {
-    return this.replies;
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   // The server's sweep found nothing from this terminal for too long, or its record changed under it.
@@ -172,26 +181,117 @@ export class Jt808Session {
 
   // ------------------------------------------------------------------------------------------- pipeline
 
+  // Synchronous for everything but register and auth (a directory lookup): a report is decoded, handed to
+  // storage and given its reply slot in the same turn of the event loop, without a promise chain per frame. The
+  // frames behind a register/auth wait in `backlog` until it has settled.
   private enqueue(frame: Buffer, at: number): void {
     this.pending++;
     this.updateFlow();
-    const handled = this.work.then(() => (this.closing ? NO_REPLY : this.handle(frame)));
-    this.work = handled.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.replies = this.replies
-      .then(async () => {
-        const outcome = await handled;
-        const reply = await outcome.reply;
-        if (reply) this.send(reply, at);
-        if (outcome.close) this.close('closed after reply');
-      })
-      .catch((e: unknown) => this.replyFailed(e))
-      .finally(() => {
-        this.pending--;
-        this.updateFlow();
-      });
+    if (this.backlog) {
+      this.backlog.push({ frame, at });
+      return;
+    }
+    this.process(frame, at);
+  }
+
+  private process(frame: Buffer, at: number): void {
+    const slot: ReplySlot = { at, ready: false, reply: null, close: false, error: undefined };
+    this.slots.push(slot);
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.closing ? NO_REPLY : this.handle(frame);
+    } catch (e) {
+      this.fill(slot, null, e);
+      return;
+    }
+    if (!(outcome instanceof Promise)) {
+      this.settleSlot(slot, outcome);
+      return;
+    }
+    this.backlog = [];
+    outcome.then(
+      (o) => this.settleSlot(slot, o),
+      (e: unknown) => this.fill(slot, null, e),
+    ).finally(() => this.resumeBacklog());
+  }
+
+  private resumeBacklog(): void {
+    const waiting = this.backlog ?? [];
+    this.backlog = null;
+    for (let i = 0; i < waiting.length; i++) {
+      this.process(waiting[i]!.frame, waiting[i]!.at);
+      // Another register/auth: the rest waits for it.
+      const held = this.backlog as { frame: Buffer; at: number }[] | null;
+      if (held) {
+        for (let j = i + 1; j < waiting.length; j++) held.push(waiting[j]!);
+        return;
+      }
+    }
+  }
+
+  private settleSlot(slot: ReplySlot, outcome: Outcome): void {
+    slot.close = outcome.close ?? false;
+    const reply = outcome.reply;
+    if (reply instanceof Promise) {
+      reply.then(
+        (r) => this.fill(slot, r, undefined),
+        (e: unknown) => this.fill(slot, null, e),
+      );
+    } else {
+      this.fill(slot, reply, undefined);
+    }
+  }
+
+  private fill(slot: ReplySlot, reply: Reply | null, error: unknown): void {
+    slot.ready = true;
+    slot.reply = reply;
+    slot.error = error;
+    if (this.slots[this.slotHead] === slot) this.flushReplies();
+  }
+
+  // Writes the replies that are ready at the head, in frame order, in one socket write.
+  private flushReplies(): void {
+    let out: Buffer[] | null = null;
+    let answered = 0;
+    while (this.slotHead < this.slots.length) {
+      const slot = this.slots[this.slotHead]!;
+      if (!slot.ready) break;
+      this.slots[this.slotHead++] = undefined as unknown as ReplySlot;
+      answered++;
+      if (slot.error !== undefined) this.replyFailed(slot.error);
+      else if (slot.reply) {
+        const bytes = this.encodeReply(slot.reply, slot.at);
+        if (bytes) (out ??= []).push(bytes);
+      }
+      if (slot.close) {
+        if (out) this.write(out);
+        out = null;
+        this.close('closed after reply');
+      }
+    }
+    if (this.slotHead === this.slots.length) {
+      this.slots.length = 0;
+      this.slotHead = 0;
+    } else if (this.slotHead >= 64) {
+      // A terminal that always has a report outstanding never empties the list: drop the answered prefix.
+      this.slots.splice(0, this.slotHead);
+      this.slotHead = 0;
+    }
+    if (out) this.write(out);
+    if (answered === 0) return;
+    this.pending -= answered;
+    this.updateFlow();
+    if (this.pending === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private write(buffers: Buffer[]): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    socket.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers));
   }
 
   private replyFailed(e: unknown): void {
@@ -204,23 +304,24 @@ export class Jt808Session {
     this.host.logger.warn(`jt808 #${this.id} ${this.who()}: not acknowledged: ${e instanceof Error ? e.message : String(e)}`);
   }
 
-  private send(reply: Reply, receivedAt: number): void {
+  // The reply's bytes, or null when the connection is gone or dropped because the terminal stopped reading.
+  private encodeReply(reply: Reply, receivedAt: number): Buffer | null {
     const socket = this.socket;
-    if (socket.destroyed) return;
+    if (socket.destroyed) return null;
     if (socket.writableLength > this.host.limits.maxWriteBufferBytes) {
       // The terminal stopped reading: holding its replies would grow without bound.
       this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${socket.writableLength} bytes of replies unread, dropping the connection`);
       this.closing = true;
       socket.destroy();
-      return;
+      return null;
     }
     const header = { phone: reply.header.phone, serial: this.nextSerial(), version: reply.header.version, protocolVersion: reply.header.protocolVersion };
     const bytes =
       reply.kind === 'general'
         ? platformGeneralReply(header, { replySerial: reply.header.serial, replyId: reply.replyId, result: reply.result })
         : registerReply(header, { replySerial: reply.header.serial, result: reply.result, authCode: reply.authCode });
-    socket.write(bytes);
     this.host.metrics.ack(reply.header.messageId, (performance.now() - receivedAt) / 1000);
+    return bytes;
   }
 
   private nextSerial(): number {
@@ -241,7 +342,8 @@ export class Jt808Session {
     return { result, needs2019: false };
   }
 
-  private async handle(frame: Buffer): Promise<Outcome> {
+  // An Outcome now, or a promise of one for register and auth (the directory lookup).
+  private handle(frame: Buffer): Outcome | Promise<Outcome> {
     const { result, needs2019 } = this.decode(frame);
     if (!result.ok) return this.malformedFrame(result.error, result.detail, result.header);
     const m = result.message;
@@ -252,14 +354,10 @@ export class Jt808Session {
 
     switch (m.kind) {
       // A refusal that used up the last strike has set `closing`: the reply goes out, then the connection ends.
-      case 'register': {
-        const reply = await this.register(h, needs2019);
-        return { messageId: h.messageId, reply, close: this.closing };
-      }
-      case 'auth': {
-        const reply = await this.authenticate(h, m.body.authCode, needs2019);
-        return { messageId: h.messageId, reply, close: this.closing };
-      }
+      case 'register':
+        return this.register(h, needs2019).then((reply) => ({ messageId: h.messageId, reply, close: this.closing }));
+      case 'auth':
+        return this.authenticate(h, m.body.authCode, needs2019).then((reply) => ({ messageId: h.messageId, reply, close: this.closing }));
       case 'terminalGeneralReply':
         // The terminal answering a platform command; none is sent yet, so there is nothing to match it with.
         return NO_REPLY;

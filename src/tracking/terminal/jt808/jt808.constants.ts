@@ -161,12 +161,29 @@ export function bitWord<K extends string>(table: readonly Jt808BitDefinition<K>[
   return word >>> 0;
 }
 
-export const alarmKeys = (word: number): Jt808AlarmKey[] => bitKeys(JT808_ALARM_BITS, word);
+// Terminals repeat the same few alarm and status words in every report: the decoded forms are built once per
+// word and shared (frozen), up to WORD_CACHE_MAX distinct words each.
+const WORD_CACHE_MAX = 4096;
+const alarmKeysCache = new Map<number, Jt808AlarmKey[]>();
+export function alarmKeys(word: number): Jt808AlarmKey[] {
+  let keys = alarmKeysCache.get(word);
+  if (keys === undefined) {
+    keys = Object.freeze(bitKeys(JT808_ALARM_BITS, word)) as Jt808AlarmKey[];
+    if (alarmKeysCache.size < WORD_CACHE_MAX) alarmKeysCache.set(word, keys);
+  }
+  return keys;
+}
 export const alarmWord = (keys: readonly Jt808AlarmKey[]): number => bitWord(JT808_ALARM_BITS, keys);
 
+const statusFlagsCache = new Map<number, Jt808StatusFlags>();
 export function statusFlags(word: number): Jt808StatusFlags {
-  const flags = { load: JT808_LOAD_STATES[(word >>> 8) & 3] } as Jt808StatusFlags;
-  for (const d of JT808_STATUS_BITS) flags[d.key] = ((word >>> d.bit) & 1) === 1;
+  let flags = statusFlagsCache.get(word);
+  if (flags === undefined) {
+    flags = { load: JT808_LOAD_STATES[(word >>> 8) & 3] } as Jt808StatusFlags;
+    for (const d of JT808_STATUS_BITS) flags[d.key] = ((word >>> d.bit) & 1) === 1;
+    Object.freeze(flags);
+    if (statusFlagsCache.size < WORD_CACHE_MAX) statusFlagsCache.set(word, flags);
+  }
   return flags;
 }
 

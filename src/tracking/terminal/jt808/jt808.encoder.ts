@@ -23,7 +23,7 @@ import {
   stringToBcd,
   xorChecksum,
 } from './jt808.fields.js';
-import { escape, JT808_DELIMITER } from './jt808.frame-decoder.js';
+import { JT808_DELIMITER } from './jt808.frame-decoder.js';
 
 // JT/T 808 encoder: pure functions from structured data to bytes. Platform replies (0x8001, 0x8100) for the
 // terminal server, and terminal messages (0x0100, 0x0102, 0x0002, 0x0200, 0x0704...) for the simulator and
@@ -42,26 +42,68 @@ export type Jt808EncodeHeader = {
 
 // Header + body + check code, unescaped and without delimiters (what decodeJt808() takes).
 export function encodePayload(input: Jt808EncodeHeader & { body?: Buffer }): Buffer {
-  const body = input.body ?? Buffer.alloc(0);
+  const body = input.body ?? EMPTY;
   if (body.length > JT808_MAX_BODY_LENGTH) {
     throw new RangeError(`body of ${body.length} bytes: JT/T 808 bodies hold ${JT808_MAX_BODY_LENGTH}, subpackage it`);
   }
   const is2019 = input.version === '2019';
   const props =
     body.length | (((input.encryption ?? 0) & 0x7) << 10) | (input.packet ? 1 << 13 : 0) | (is2019 ? 1 << 14 : 0);
-  const parts: Buffer[] = [u16(input.messageId), u16(props)];
-  if (is2019) parts.push(u8(input.protocolVersion ?? 1));
-  parts.push(stringToBcd(input.phone, is2019 ? 10 : 6), u16(input.serial));
-  if (input.packet) parts.push(u16(input.packet.total), u16(input.packet.index));
-  parts.push(body);
-  const unsigned = Buffer.concat(parts);
-  return Buffer.concat([unsigned, u8(xorChecksum(unsigned))]);
+  const phone = phoneBcd(input.phone, is2019 ? 10 : 6);
+  // One allocation: every platform reply goes through here.
+  const length = 4 + (is2019 ? 1 : 0) + phone.length + 2 + (input.packet ? 4 : 0) + body.length + 1;
+  const out = Buffer.allocUnsafe(length);
+  let o = out.writeUInt16BE(input.messageId & 0xffff, 0);
+  o = out.writeUInt16BE(props, o);
+  if (is2019) o = out.writeUInt8((input.protocolVersion ?? 1) & 0xff, o);
+  o += phone.copy(out, o);
+  o = out.writeUInt16BE(input.serial & 0xffff, o);
+  if (input.packet) {
+    o = out.writeUInt16BE(input.packet.total & 0xffff, o);
+    o = out.writeUInt16BE(input.packet.index & 0xffff, o);
+  }
+  o += body.copy(out, o);
+  out[o] = xorChecksum(out, 0, o);
+  return out;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+// Phone numbers as BCD, cached: a server answers the same few thousand terminals all day. Read-only copies out.
+const PHONE_CACHE_MAX = 100_000;
+const phoneCache = new Map<string, Buffer>();
+function phoneBcd(phone: string, bytes: number): Buffer {
+  const key = bytes === 6 ? phone : `${phone}/${bytes}`;
+  let bcd = phoneCache.get(key);
+  if (bcd === undefined) {
+    bcd = stringToBcd(phone, bytes);
+    if (phoneCache.size >= PHONE_CACHE_MAX) phoneCache.clear();
+    phoneCache.set(key, bcd);
+  }
+  return bcd;
 }
 
 // A complete frame for the wire: 0x7e + escaped payload + 0x7e.
 export function encodeMessage(input: Jt808EncodeHeader & { body?: Buffer }): Buffer {
-  const delimiter = u8(JT808_DELIMITER);
-  return Buffer.concat([delimiter, escape(encodePayload(input)), delimiter]);
+  return frameOf(encodePayload(input));
+}
+
+// 0x7e + escaped payload + 0x7e, in one allocation.
+function frameOf(payload: Buffer): Buffer {
+  let extra = 0;
+  for (let i = 0; i < payload.length; i++) if (payload[i] === JT808_DELIMITER || payload[i] === 0x7d) extra++;
+  const out = Buffer.allocUnsafe(payload.length + extra + 2);
+  out[0] = JT808_DELIMITER;
+  let j = 1;
+  for (let i = 0; i < payload.length; i++) {
+    const b = payload[i]!;
+    if (b === JT808_DELIMITER || b === 0x7d) {
+      out[j++] = 0x7d;
+      out[j++] = b === JT808_DELIMITER ? 0x02 : 0x01;
+    } else out[j++] = b;
+  }
+  out[j] = JT808_DELIMITER;
+  return out;
 }
 
 // Replies go back in the terminal's own header layout and phone; `serial` is the platform's flow number.
@@ -77,7 +119,15 @@ export function platformGeneralReply(
   header: Jt808ReplyHeader,
   reply: { replySerial: number; replyId: number; result: Jt808PlatformResult },
 ): Buffer {
-  return encodeMessage({ ...replyHeader(header), messageId: JT808_MESSAGE_ID.PLATFORM_GENERAL_REPLY, body: encodeGeneralReply(reply) });
+  // One per acknowledged report: no spread, no intermediate buffers.
+  return encodeMessage({
+    messageId: JT808_MESSAGE_ID.PLATFORM_GENERAL_REPLY,
+    phone: header.phone,
+    serial: header.serial,
+    version: header.version,
+    protocolVersion: header.protocolVersion ?? null,
+    body: encodeGeneralReply(reply),
+  });
 }
 
 // 0x8100 register reply (§8.6); the auth code is only sent with result 0.
@@ -108,7 +158,11 @@ const replyHeader = (h: Jt808ReplyHeader) => ({
 });
 
 export function encodeGeneralReply(reply: Jt808GeneralReply): Buffer {
-  return Buffer.concat([u16(reply.replySerial), u16(reply.replyId), u8(reply.result)]);
+  const b = Buffer.allocUnsafe(5);
+  b.writeUInt16BE(reply.replySerial & 0xffff, 0);
+  b.writeUInt16BE(reply.replyId & 0xffff, 2);
+  b[4] = reply.result & 0xff;
+  return b;
 }
 
 export function encodeRegisterReplyBody(reply: Jt808RegisterReply): Buffer {

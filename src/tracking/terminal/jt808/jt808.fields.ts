@@ -31,8 +31,14 @@ const toBcdByte = (n: number) => ((Math.floor(n / 10) % 10) << 4) | n % 10;
 // Terminal clocks report Beijing time (GMT+8) as BCD YYMMDDhhmmss (§4.1: "时区为 GMT+8"); the century is 20.
 // Returns null when the field is not a real date (non-BCD nibbles, month 13, all zeros...).
 export function decodeBcdTime(buf: Buffer): Date | null {
-  if (buf.length !== 6 || !isBcd(buf)) return null;
-  const [yy, mo, dd, hh, mi, ss] = [...buf].map(bcdByte);
+  if (buf.length !== 6) return null;
+  for (let i = 0; i < 6; i++) if (buf[i]! >> 4 > 9 || (buf[i]! & 0x0f) > 9) return null;
+  const yy = bcdByte(buf[0]!);
+  const mo = bcdByte(buf[1]!);
+  const dd = bcdByte(buf[2]!);
+  const hh = bcdByte(buf[3]!);
+  const mi = bcdByte(buf[4]!);
+  const ss = bcdByte(buf[5]!);
   if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) return null;
   const date = new Date(Date.UTC(2000 + yy, mo - 1, dd, hh - 8, mi, ss));
   // Date.UTC rolls 31 February over into March: reject instead.
