@@ -5,7 +5,9 @@ import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser, PASSWORD } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
 import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
-import { ACTORS, LAST, MATRIX, type Actor, type ActorKey, type WorldKey, type WorldRecords } from './access-matrix.js';
+import { io } from 'socket.io-client';
+import { connected, refusal } from '../helpers/sockets.js';
+import { ACTORS, LAST, MATRIX, readOf, regionWatcher, waybillReader, type Actor, type ActorKey, type WorldKey, type WorldRecords } from './access-matrix.js';
 
 // Every HTTP operation of the OpenAPI document x every role x own / other organisation (authorities: in / out of
 // region), as test/e2e/access-matrix.ts says it should be. Every allowed answer is also scanned for the ids and
@@ -228,6 +230,38 @@ describe('access matrix (e2e)', () => {
     expect(operations.filter((op) => !MATRIX[op])).toEqual([]);
     expect(Object.keys(MATRIX).filter((op) => !operations.includes(op))).toEqual([]);
   });
+
+  // Before the HTTP cells: the last of those signs every actor out.
+  it('should let /watch subscriptions to vehicles, waybills and regions follow the same scope', async () => {
+    const watch = (token?: string) => io(`${t.url}/watch`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: token ? { token } : {} });
+    const anon = watch();
+    expect((await refusal(anon)).data?.code).toBe('TOKEN_MISSING');
+    anon.disconnect();
+    const problems: string[] = [];
+    let subscriptions = 0;
+    for (const a of ACTORS.filter((x) => x.key !== 'anon')) {
+      const s = await connected(watch(tokens.get(a.key)));
+      const cases: [string, unknown, boolean][] = [
+        ...(['A', 'B'] as const).flatMap((w): [string, unknown, boolean][] => [
+          [`vehicle ${w}`, { vehicleId: worlds[w].vehicleId }, readOf('carrier')(a, w)],
+          [`waybill ${w}`, { waybillId: worlds[w].issuedWaybill.id }, waybillReader(true)(a, w)],
+        ]),
+        ['region in', { region: '150203' }, regionWatcher(a, 'in')],
+        ['region out', { region: '110000' }, regionWatcher(a, 'out')],
+      ];
+      for (const [what, payload, allowed] of cases) {
+        subscriptions++;
+        const ack = (await s.timeout(10_000).emitWithAck('subscribe', payload)) as { ok: boolean; code?: string };
+        if (ack.ok !== allowed || (!ack.ok && !['NOT_FOUND', 'FORBIDDEN'].includes(ack.code ?? ''))) {
+          problems.push(`${a.key} subscribing to ${what}: ${JSON.stringify(ack).slice(0, 120)} (expected ${allowed ? 'ok' : 'refused'})`);
+        }
+      }
+      s.disconnect();
+    }
+    // eslint-disable-next-line no-console
+    console.log(`access matrix (/watch): ${subscriptions} subscriptions, ${problems.length} problems`);
+    expect(problems).toEqual([]);
+  }, 120_000);
 
   it('should allow and deny every cell as the matrix says, and never show another organisation records', async () => {
     const ordered = [...operations.filter((op) => !LAST.includes(op)), ...LAST.filter((op) => operations.includes(op))];

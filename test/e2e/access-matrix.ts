@@ -118,13 +118,13 @@ const anyone = () => true;
 const everySignedIn = (a: Actor) => signedIn(a);
 const adminOnly = (a: Actor) => isAdmin(a);
 // Read: the administrator, the owning organisation (any role), authorities whose region holds the owner.
-const readOf = (kind: OrganisationKind) => (a: Actor, t: WorldKey) => isAdmin(a) || own(a, t, kind) || authorityIn(a);
+export const readOf = (kind: OrganisationKind) => (a: Actor, t: WorldKey) => isAdmin(a) || own(a, t, kind) || authorityIn(a);
 // Write: the administrator, or the owning organisation with one of these roles.
 const writeOf = (kind: OrganisationKind, ...roles: Role[]) => (a: Actor, t: WorldKey) => isAdmin(a) || (own(a, t, kind) && has(a, ...roles));
 const ownOrg = (kind: OrganisationKind, ...roles: Role[]) => (a: Actor, t: WorldKey) => own(a, t, kind) && (roles.length === 0 || has(a, ...roles));
 
 // Waybills: the parties (consignee and loading site once issued) and authorities of the region; the administrator.
-const waybillReader = (issued: boolean) => (a: Actor, t: WorldKey) =>
+export const waybillReader = (issued: boolean) => (a: Actor, t: WorldKey) =>
   isAdmin(a) || authorityIn(a) || own(a, t, 'shipper') || own(a, t, 'carrier') || (issued && (own(a, t, 'consignee') || own(a, t, 'loading_site')));
 // Acting on a waybill: a party whose user role fits its part (a carrier's safety monitor watches, it does not act).
 const actsFor = (a: Actor, t: WorldKey, kind: OrganisationKind, role: Role) => own(a, t, kind) && has(a, 'org_admin', role);
@@ -134,6 +134,10 @@ const waybillActor = (issued: boolean) => (a: Actor, t: WorldKey) =>
   actsFor(a, t, 'shipper', 'shipper') ||
   actsFor(a, t, 'carrier', 'carrier') ||
   (issued && (actsFor(a, t, 'consignee', 'consignee') || actsFor(a, t, 'loading_site', 'loader')));
+
+// /watch region rooms: the administrator, and authorities whose jurisdiction holds the region (in: 150000 holds
+// every world's 15xxxx; out: 110000).
+export const regionWatcher = (a: Actor, region: 'in' | 'out') => isAdmin(a) || (a.kind === 'authority' && a.region === region);
 
 // ---------------------------------------------------------------- request bodies
 
