@@ -9,7 +9,9 @@ export type Revocation =
   | { kind: 'session'; sessionId: string }
   | { kind: 'user'; userId: string; exceptSessionId?: string | null }
   | { kind: 'api_key'; apiKeyId: string }
-  | { kind: 'organisation'; organisationId: string };
+  | { kind: 'organisation'; organisationId: string }
+  // An app terminal's token replaced, the terminal retired or moved: its /terminals sockets end.
+  | { kind: 'terminal'; terminalId: string };
 
 @Injectable()
 export class Revocations {

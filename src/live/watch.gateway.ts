@@ -90,7 +90,7 @@ export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayCon
   // The sockets of a revoked credential, on every process.
   private disconnectRevoked(r: Revocation) {
     const ns = this.namespace;
-    if (!ns) return;
+    if (!ns || r.kind === 'terminal') return;
     const [room, code] =
       r.kind === 'session'
         ? [sessionRoom(r.sessionId), 'SESSION_REVOKED']

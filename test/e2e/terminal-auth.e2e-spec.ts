@@ -6,7 +6,7 @@ import { encodeAuth, encodeLocation, encodeRegister } from '../../src/tracking/t
 import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
-import { refusal } from '../helpers/sockets.js';
+import { connected, refusal } from '../helpers/sockets.js';
 import { Jt808TestClient } from './jt808-client.js';
 
 // Terminal credentials beyond test/e2e/jt808.e2e-spec.ts (which covers another terminal's code, an unauthenticated
@@ -107,5 +107,28 @@ describe('terminal credentials (e2e)', () => {
     };
     expect((await refusal(connectWith(forged))).data?.code).toBe('TERMINAL_TOKEN_INVALID');
     expect((await refusal(connectWith(carrier.token))).data?.code).toBe('TERMINAL_TOKEN_INVALID');
+  });
+
+  it('should disconnect an open app-terminal socket when its token is replaced or the terminal is retired', async () => {
+    const term = await terminal(await vehicle(), 'app');
+    const issue = async () => (await request(t.http).post(`/terminals/${term.id}/app-token`).set(bearer(carrier.token))).body.token as string;
+    const open = async (token: string) => {
+      const s = io(`${t.url}/terminals`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
+      sockets.push(s);
+      await connected(s);
+      return s;
+    };
+    const dropped = (s: Socket) => new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('not disconnected')), 5_000);
+      s.once('disconnect', (reason) => (clearTimeout(timer), resolve(reason)));
+    });
+    const first = await open(await issue());
+    const firstDropped = dropped(first);
+    const second = await open(await issue());
+    expect(await firstDropped).toBe('io server disconnect');
+    expect(second.connected).toBe(true);
+    const secondDropped = dropped(second);
+    expect((await request(t.http).delete(`/terminals/${term.id}`).set(bearer(carrier.token))).status).toBe(200);
+    expect(await secondDropped).toBe('io server disconnect');
   });
 });
