@@ -100,12 +100,15 @@ export class UsersController {
 export class ApiKeysController {
   constructor(private readonly accounts: AccountsService) {}
 
+  // Keys are managed by the organisation's org_admin (README); other members do not see them.
   @Get()
+  @Roles('org_admin', 'admin')
   list(@CurrentPrincipal() p: Principal) {
     return this.accounts.listApiKeys(p);
   }
 
   @Post()
+  @Roles('org_admin', 'admin')
   @ApiZodBody(CreateApiKeySchema)
   create(@CurrentPrincipal() p: Principal, @ZodBody(CreateApiKeySchema) body: CreateApiKey, @Req() req: WithId) {
     return this.accounts.createApiKey(p, body, req.id);

@@ -18,6 +18,7 @@ import { Organisation } from './organisation.entity.js';
 import { generatePassword, hashPassword } from './password.js';
 import { canManageOrganisation, canReadOrganisation, isAdmin, isAuthority, type Principal } from './principal.js';
 import { regionPrefix } from './region.rules.js';
+import { Revocations } from './revocations.js';
 import { rolesNotAllowedFor } from './roles.js';
 import { User } from './user.entity.js';
 
@@ -47,6 +48,7 @@ export class AccountsService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly revocations: Revocations,
   ) {}
 
   // The organisation if the caller may see it; otherwise not found, whether it exists or not.
@@ -88,7 +90,7 @@ export class AccountsService {
     if ((input.regionCode || input.status) && !isAdmin(p)) {
       throw new ForbiddenError('ROLE_REQUIRED', 'Only an administrator can change the region or status of an organisation');
     }
-    return this.ds.transaction(async (m) => {
+    const after = await this.ds.transaction(async (m) => {
       try {
         await m.update(Organisation, id, input);
       } catch (e) {
@@ -99,6 +101,8 @@ export class AccountsService {
       await this.audit.record(actorOf(p, requestId), { action: 'organisation.update', entityType: 'organisation', entityId: id, organisationId: id, before, after }, m);
       return after;
     });
+    if (after.status !== 'active') this.revocations.revoked({ kind: 'organisation', organisationId: id });
+    return after;
   }
 
   async getUser(p: Principal, id: string): Promise<User> {
@@ -154,13 +158,15 @@ export class AccountsService {
       }
     }
     if (input.status === 'disabled' && before.id === p.userId) throw new ConflictError('CANNOT_DISABLE_SELF', 'You cannot disable your own account');
-    return this.ds.transaction(async (m) => {
+    const after = await this.ds.transaction(async (m) => {
       await m.update(User, id, input);
       if (input.status === 'disabled' || input.roles) await this.revokeSessions(m, id);
       const after = await m.findOneByOrFail(User, { id });
       await this.audit.record(actorOf(p, requestId), { action: 'user.update', entityType: 'user', entityId: id, organisationId: after.organisationId, before, after }, m);
       return after;
     });
+    if (input.status === 'disabled' || input.roles) this.revocations.revoked({ kind: 'user', userId: id });
+    return after;
   }
 
   async resetPassword(p: Principal, id: string, requestId?: string) {
@@ -172,6 +178,7 @@ export class AccountsService {
       await this.revokeSessions(m, id);
       await this.audit.record(actorOf(p, requestId), { action: 'user.reset-password', entityType: 'user', entityId: id, organisationId: user.organisationId }, m);
     });
+    this.revocations.revoked({ kind: 'user', userId: id });
     return { oneTimePassword: password };
   }
 
@@ -209,12 +216,14 @@ export class AccountsService {
       throw new ForbiddenError('ROLE_REQUIRED', 'Only an organisation administrator can revoke this key');
     }
     if (key.revokedAt) return key;
-    return this.ds.transaction(async (m) => {
+    const after = await this.ds.transaction(async (m) => {
       await m.update(ApiKey, id, { revokedAt: new Date() });
       const after = await m.findOneByOrFail(ApiKey, { id });
       await this.audit.record(actorOf(p, requestId), { action: 'api-key.revoke', entityType: 'api_key', entityId: id, organisationId: p.organisationId, before: key, after }, m);
       return after;
     });
+    this.revocations.revoked({ kind: 'api_key', apiKeyId: id });
+    return after;
   }
 
   private assertRolesFit(org: Organisation, roles: CreateUser['roles']) {

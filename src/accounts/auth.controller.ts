@@ -7,6 +7,7 @@ import { AccountsService } from './accounts.service.js';
 import { AllowPendingPassword, CurrentPrincipal, Public } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
 import type { Principal } from './principal.js';
+import { Revocations } from './revocations.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -14,6 +15,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly accounts: AccountsService,
+    private readonly revocations: Revocations,
   ) {}
 
   @Public()
@@ -30,6 +32,7 @@ export class AuthController {
   @HttpCode(204)
   async logout(@CurrentPrincipal() p: Principal) {
     await this.auth.logout(p);
+    if (p.sessionId) this.revocations.revoked({ kind: 'session', sessionId: p.sessionId });
   }
 
   @ApiBearerAuth()
@@ -48,5 +51,7 @@ export class AuthController {
   @ApiZodBody(ChangePasswordSchema)
   async changePassword(@CurrentPrincipal() p: Principal, @ZodBody(ChangePasswordSchema) body: { currentPassword: string; newPassword: string }) {
     await this.auth.changePassword(p, body.currentPassword, body.newPassword);
+    // Every other session of the user ended with the change (AuthService.changePassword).
+    if (p.userId) this.revocations.revoked({ kind: 'user', userId: p.userId, exceptSessionId: p.sessionId });
   }
 }

@@ -64,6 +64,15 @@ export const EnvSchema = z.object({
   TERMINAL_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(180),
   // Webhooks (src/notifications/): per-attempt timeout, attempts before a delivery is 'dead', and the first
   // retry delay, doubled on each further retry (30 s, 1 min, 2 min, ... about 1 h over the default 8 attempts).
+  // How often each process checks the credentials of its open /watch sockets again (revocations reach them at once).
+  WATCH_REAUTH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Webhooks to loopback, private, link-local or local-name hosts are refused unless this is true (a receiver on the
+  // same host or network, tests); WEBHOOK_ALLOWED_HOSTS names hosts allowed anyway (comma-separated).
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean)),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(8),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),

@@ -8,6 +8,9 @@ export const userRoom = (userId: string) => `user:${userId}`;
 // An authority joins the room of its jurisdiction prefix (accounts/region.rules.ts): "15", "1501" or "150102".
 export const regionRoom = (prefix: string) => `region:${prefix}`;
 export const ADMIN_ROOM = 'admin';
+// The credential a socket connected with, so that revoking it reaches exactly its sockets (WatchGateway).
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+export const apiKeyRoom = (apiKeyId: string) => `api-key:${apiKeyId}`;
 
 // Every region room whose authorities see something located in `code` (a 6-digit GB/T 2260 code): the
 // province, the prefecture-level city and the county, e.g. 150102 → region:15, region:1501, region:150102.

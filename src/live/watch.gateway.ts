@@ -1,16 +1,18 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { DefaultEventsMap, ExtendedError, Namespace, Socket } from 'socket.io';
 import { credentialFrom } from '../accounts/auth.guard.js';
 import { AuthService } from '../accounts/auth.service.js';
 import type { Principal } from '../accounts/principal.js';
-import { DomainError } from '../common/errors.js';
+import { Revocations, type Revocation } from '../accounts/revocations.js';
+import { DomainError, UnauthenticatedError } from '../common/errors.js';
+import { ENV, type Env } from '../config/env.js';
 import { LiveService } from './live.service.js';
-import { roomsFor } from './live.rooms.js';
+import { apiKeyRoom, orgRoom, roomsFor, sessionRoom, userRoom } from './live.rooms.js';
 
 export const WATCH_NAMESPACE = '/watch';
 
-export type WatchSocketData = { principal?: Principal };
+export type WatchSocketData = { principal?: Principal; credential?: string };
 export type WatchSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, WatchSocketData>;
 export type WatchNamespace = Namespace<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, WatchSocketData>;
 
@@ -29,18 +31,34 @@ export function handshakeCredential(socket: Pick<Socket, 'handshake'>): string |
   return credentialFrom(socket.handshake.headers);
 }
 
-// /watch: signed-in users and API keys watching live events. The principal is checked once, in the
-// handshake, and kept on socket.data.principal for the handlers.
+// What a socket whose credential was revoked receives just before it is disconnected.
+export const SIGNED_OUT_EVENT = 'signed_out';
+
+// /watch: signed-in users and API keys watching live events. The principal is checked in the handshake and kept on
+// socket.data.principal for the handlers. A socket does not outlive its credential: a revocation (sign-out, user
+// disabled or re-roled, password reset, API key revoked, organisation retired) disconnects its sockets at once on
+// every process (through the socket.io adapter, Redis when configured), and every WATCH_REAUTH_SECONDS each
+// process checks its sockets' credentials again (expiry, and a revocation missed while Redis was away).
 @WebSocketGateway({ namespace: WATCH_NAMESPACE })
-export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayConnection<WatchSocket> {
+export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayConnection<WatchSocket>, OnModuleDestroy {
   private readonly logger = new Logger('WatchGateway');
+  private namespace?: WatchNamespace;
+  private stopListening?: () => void;
+  private recheck?: NodeJS.Timeout;
+  private rechecking = false;
 
   constructor(
     private readonly auth: AuthService,
     private readonly live: LiveService,
+    private readonly revocations: Revocations,
+    @Inject(ENV) private readonly env: Env,
   ) {}
 
   afterInit(namespace: WatchNamespace) {
+    this.namespace = namespace;
+    this.stopListening = this.revocations.onRevoked((r) => this.disconnectRevoked(r));
+    this.recheck = setInterval(() => void this.recheckAll(), this.env.WATCH_REAUTH_SECONDS * 1000);
+    this.recheck.unref();
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
@@ -58,7 +76,66 @@ export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayCon
       socket.disconnect(true); // not reachable past the middleware; never keep an anonymous socket
       return;
     }
-    socket.join(roomsFor(principal));
+    const rooms = roomsFor(principal);
+    if (principal.sessionId) rooms.push(sessionRoom(principal.sessionId));
+    if (principal.apiKeyId) rooms.push(apiKeyRoom(principal.apiKeyId));
+    socket.join(rooms);
+  }
+
+  onModuleDestroy() {
+    this.stopListening?.();
+    if (this.recheck) clearInterval(this.recheck);
+  }
+
+  // The sockets of a revoked credential, on every process.
+  private disconnectRevoked(r: Revocation) {
+    const ns = this.namespace;
+    if (!ns || r.kind === 'terminal') return;
+    const [room, code] =
+      r.kind === 'session'
+        ? [sessionRoom(r.sessionId), 'SESSION_REVOKED']
+        : r.kind === 'user'
+          ? [userRoom(r.userId), 'SESSION_REVOKED']
+          : r.kind === 'api_key'
+            ? [apiKeyRoom(r.apiKeyId), 'API_KEY_REVOKED']
+            : [orgRoom(r.organisationId), 'ACCOUNT_DISABLED'];
+    const except = r.kind === 'user' && r.exceptSessionId ? [sessionRoom(r.exceptSessionId)] : [];
+    try {
+      ns.in(room).except(except).emit(SIGNED_OUT_EVENT, { code });
+      ns.in(room).except(except).disconnectSockets(true);
+    } catch (e) {
+      // The periodic re-check catches what this misses.
+      this.logger.warn(`could not disconnect revoked sockets (${room}): ${(e as Error).message}`);
+    }
+  }
+
+  // This process's sockets, each credential checked again; a refused one is told why and disconnected. A check that
+  // fails for another reason (the database away) keeps the socket: the next round decides.
+  private async recheckAll() {
+    if (this.rechecking || !this.namespace) return;
+    this.rechecking = true;
+    try {
+      const verdicts = new Map<string, Promise<string | null>>();
+      for (const socket of this.namespace.sockets.values()) {
+        const credential = socket.data.credential;
+        if (!credential) continue;
+        let verdict = verdicts.get(credential);
+        if (!verdict) {
+          verdict = this.auth.authenticate(credential).then(
+            () => null,
+            (e: unknown) => (e instanceof UnauthenticatedError ? e.code : null),
+          );
+          verdicts.set(credential, verdict);
+        }
+        const code = await verdict;
+        if (code && socket.connected) {
+          socket.emit(SIGNED_OUT_EVENT, { code });
+          socket.disconnect(true);
+        }
+      }
+    } finally {
+      this.rechecking = false;
+    }
   }
 
   private async authenticate(socket: WatchSocket): Promise<void> {
@@ -75,5 +152,6 @@ export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayCon
       throw handshakeError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first: POST /auth/password');
     }
     socket.data.principal = principal;
+    socket.data.credential = handshakeCredential(socket);
   }
 }

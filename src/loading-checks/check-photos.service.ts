@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { isAdmin, type Principal } from '../accounts/principal.js';
-import { BadRequestError, NotFoundError } from '../common/errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../common/errors.js';
 import { CheckPhoto } from './check-photo.entity.js';
 
 // What the bytes must start with for each accepted type: the declared Content-Type is checked against the
@@ -26,6 +26,8 @@ export class CheckPhotosService {
   constructor(private readonly ds: DataSource) {}
 
   async upload(p: Principal, contentType: string | undefined, body: unknown) {
+    // Gate photos are the loading site's (README): an org_admin of a shipper or consignee has no gate.
+    if (p.organisationKind !== 'loading_site' && !isAdmin(p)) throw new ForbiddenError('ROLE_REQUIRED', 'Only a loading site uploads gate photos');
     const problem = photoProblem(contentType, body);
     if (problem) {
       const messages: Record<string, string> = {

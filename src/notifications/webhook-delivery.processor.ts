@@ -5,6 +5,8 @@ import { ENV, type Env } from '../config/env.js';
 import { JobHandler } from '../queue/job-handler.decorator.js';
 import { DeliveryJobSchema, type DeliveryJob } from './notifications.dto.js';
 import { NOTIFICATIONS_QUEUE, WEBHOOK_DELIVERY_JOB } from './notifications.service.js';
+import { webhookPolicy } from './webhooks.service.js';
+import { postWebhook, WebhookAddressError } from './webhook-http.js';
 import { isSuccess, retryDelay, signDelivery } from './webhook.rules.js';
 
 type Row = {
@@ -81,10 +83,13 @@ export class WebhookDeliveryProcessor {
     const timestamp = String(Math.floor(Date.now() / 1000));
     let statusCode: number | null = null;
     let error: string | null = null;
+    let forbidden = false;
     try {
-      const res = await fetch(row.url, {
-        method: 'POST',
-        headers: {
+      // No redirect is followed: it would send the signed body somewhere nobody configured. Loopback, private and
+      // link-local addresses are refused, also when a public name resolves to one (webhook-address.rules.ts).
+      const res = await postWebhook(
+        row.url,
+        {
           'content-type': 'application/json; charset=utf-8',
           'user-agent': USER_AGENT,
           'x-hazway-event': row.kind,
@@ -93,15 +98,13 @@ export class WebhookDeliveryProcessor {
           'x-hazway-signature': signDelivery(row.secret, timestamp, body),
         },
         body,
-        // A redirect is a failure: following it would send the signed body somewhere nobody configured.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.env.WEBHOOK_TIMEOUT_MS),
-      });
+        { timeoutMs: this.env.WEBHOOK_TIMEOUT_MS, policy: webhookPolicy(this.env) },
+      );
       statusCode = res.status;
-      await res.body?.cancel().catch(() => undefined);
       if (!isSuccess(res.status)) error = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     } catch (e) {
-      error = describeFetchError(e, this.env.WEBHOOK_TIMEOUT_MS);
+      forbidden = e instanceof WebhookAddressError;
+      error = forbidden ? `address refused: ${(e as Error).message}` : describeFetchError(e, this.env.WEBHOOK_TIMEOUT_MS);
     }
 
     if (error === null) {
@@ -110,7 +113,8 @@ export class WebhookDeliveryProcessor {
     }
 
     // Either limit ends it: the delivery's own count (which survives a re-enqueue) or the job's attempts.
-    const final = attempts >= this.env.WEBHOOK_MAX_ATTEMPTS || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    // A refused address is final too: trying again cannot make it allowed.
+    const final = forbidden || attempts >= this.env.WEBHOOK_MAX_ATTEMPTS || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (final) {
       await this.finish(deliveryId, { status: 'dead', lastStatusCode: statusCode, lastError: error });
       throw new UnrecoverableError(`webhook delivery ${deliveryId} is dead after ${attempts} attempts: ${error}`);

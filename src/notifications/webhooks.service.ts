@@ -1,12 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../accounts/principal.js';
 import { AuditService } from '../common/audit.service.js';
-import { NotFoundError } from '../common/errors.js';
+import { BadRequestError, NotFoundError } from '../common/errors.js';
+import { ENV, type Env } from '../config/env.js';
 import type { CreateWebhook, ListDeliveries } from './notifications.dto.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { webhookHostProblem, type WebhookAddressPolicy } from './webhook-address.rules.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
+
+export const webhookPolicy = (env: Pick<Env, 'WEBHOOK_ALLOW_PRIVATE' | 'WEBHOOK_ALLOWED_HOSTS'>): WebhookAddressPolicy => ({
+  allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+  allowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
+});
 
 export type WebhookView = Omit<WebhookEndpoint, 'secret' | 'organisation'>;
 
@@ -20,10 +27,16 @@ export class WebhooksService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    @Inject(ENV) private readonly env: Env,
   ) {}
 
   // The secret is returned here once; afterwards it is only used to sign deliveries.
   async create(p: Principal, input: CreateWebhook, requestId?: string): Promise<{ webhook: WebhookView; secret: string }> {
+    // Loopback, private, link-local and local names are refused here; a name's addresses again at each delivery.
+    const problem = webhookHostProblem(input.url, webhookPolicy(this.env));
+    if (problem) {
+      throw new BadRequestError('WEBHOOK_URL_FORBIDDEN', `Webhooks cannot go to internal addresses: ${problem}`, { url: input.url });
+    }
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     return this.ds.transaction(async (m) => {
       const saved = await m.save(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { sha256 } from '../accounts/auth.service.js';
+import { Revocations } from '../accounts/revocations.js';
 import type { Principal } from '../accounts/principal.js';
 import { BadRequestError, NotFoundError } from '../common/errors.js';
 import { DangerousGoodsService } from '../dangerous-goods/dangerous-goods.service.js';
@@ -71,6 +72,7 @@ export class FleetService {
     private readonly ds: DataSource,
     readonly records: FleetRecords,
     private readonly goods: DangerousGoodsService,
+    private readonly revocations: Revocations,
   ) {}
 
   // ---- vehicles
@@ -144,7 +146,11 @@ export class FleetService {
   // ---- terminals
   getTerminal = async (p: Principal, id: string) => TERMINALS.view(await this.records.get(p, TERMINALS, id));
   listTerminals = (p: Principal, q: ListFleet) => this.records.list(p, TERMINALS, q);
-  retireTerminal = (p: Principal, id: string, requestId?: string) => this.records.retire(p, TERMINALS, id, requestId);
+  retireTerminal = async (p: Principal, id: string, requestId?: string) => {
+    const retired = await this.records.retire(p, TERMINALS, id, requestId);
+    this.revocations.revoked({ kind: 'terminal', terminalId: id });
+    return retired;
+  };
 
   createTerminal(p: Principal, input: CreateTerminal & WithOrg, requestId?: string) {
     return this.ds.transaction(async (m) => {
@@ -161,7 +167,11 @@ export class FleetService {
       // A terminal moved to another vehicle or number must register again: its auth code no longer holds.
       const reRegister = (input.vehicleId !== undefined && input.vehicleId !== before.vehicleId) || (input.phone && input.phone !== before.phone);
       const values = reRegister ? { ...input, authCode: null } : input;
-      return TERMINALS.view(await this.records.patch(p, TERMINALS, before, values, m, requestId));
+      return { view: TERMINALS.view(await this.records.patch(p, TERMINALS, before, values, m, requestId)), reRegister };
+    }).then(({ view, reRegister }) => {
+      // An app terminal moved to another vehicle must not go on reporting for the old one over an open socket.
+      if (reRegister) this.revocations.revoked({ kind: 'terminal', terminalId: id });
+      return view;
     });
   }
 
@@ -173,6 +183,10 @@ export class FleetService {
       const secret = randomBytes(24).toString('base64url');
       await this.records.patch(p, TERMINALS, before, { appTokenHash: sha256(secret) }, m, requestId, 'issue-token');
       return { terminalId: id, token: `hzt_${id}_${secret}` };
+    }).then((issued) => {
+      // The token it replaces stops working, on open sockets too.
+      this.revocations.revoked({ kind: 'terminal', terminalId: id });
+      return issued;
     });
   }
 

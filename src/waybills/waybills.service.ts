@@ -18,6 +18,7 @@ import { Tank } from '../vehicles/tank.entity.js';
 import { Vehicle } from '../vehicles/vehicle.entity.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { chainEvent, verifyChain } from './hash-chain.js';
+import { actingRoles } from './waybill-acting.rules.js';
 import { Permit } from './permit.entity.js';
 import { PermitsService } from './permits.service.js';
 import { Place } from './place.entity.js';
@@ -108,6 +109,15 @@ export class WaybillsService {
     return { waybill: w, roles };
   }
 
+  // For a change: the waybill, locked, with the parts the caller may act in (waybill-acting.rules.ts). A party
+  // whose user role fits none of its parts (a carrier's safety monitor) sees the waybill but changes nothing: 403.
+  private async getForAction(p: Principal, id: string, m: EntityManager) {
+    const { waybill, roles } = await this.getVisible(p, id, m, true);
+    const acting = actingRoles(roles, p.roles);
+    if (!acting.length) throw new ForbiddenError('ROLE_REQUIRED', 'Your role does not act on waybills', { roles: p.roles });
+    return { waybill, roles: acting };
+  }
+
   async get(p: Principal, id: string) {
     const { waybill, roles } = await this.getVisible(p, id);
     return { ...this.view(waybill), yourRoles: roles };
@@ -195,7 +205,7 @@ export class WaybillsService {
 
   async update(p: Principal, id: string, input: UpdateWaybill, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       if (!roles.includes('shipper')) throw new ForbiddenError('ROLE_REQUIRED', 'Only the shipper edits a draft');
       if (w.status !== 'draft') throw new ConflictError('WAYBILL_NOT_DRAFT', 'Only a draft can be edited; amend an issued waybill instead', { status: w.status });
       await this.checkParties(p, { ...w, ...input } as CreateWaybill, m);
@@ -210,7 +220,7 @@ export class WaybillsService {
   // The carrier assigns its vehicle, trailer, tank, driver and escort (its own records only).
   async dispatch(p: Principal, id: string, d: Dispatch, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       if (!roles.includes('carrier')) throw new ForbiddenError('ROLE_REQUIRED', "Only the waybill's carrier dispatches");
       if (w.status !== 'draft') throw new ConflictError('WAYBILL_NOT_DRAFT', 'Dispatch changes on an issued waybill are amendments', { status: w.status });
       await this.checkDispatch(m, w.carrierId!, d);
@@ -224,7 +234,7 @@ export class WaybillsService {
 
   async issue(p: Principal, id: string, requestId?: string) {
     const { issued, placeRegions } = await this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       const role = this.decide(w.status, 'issue', roles);
       const signed = await this.signVersion(m, w, { principal: p, requestId }, role, 'issued', { type: 'issued' });
       // The row is locked and only signVersion changed it (lines untouched): answer with it rather than read it back.
@@ -238,7 +248,7 @@ export class WaybillsService {
   // counts (the waybill goes back to issued and needs a new check).
   async amend(p: Principal, id: string, input: Amend, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       const role = this.decide(w.status, 'amend', roles);
       if (input.changes && !roles.includes('shipper') && !roles.includes('admin')) {
         throw new ForbiddenError('ROLE_REQUIRED', 'Only the shipper changes the goods, parties, times or route');
@@ -448,7 +458,7 @@ export class WaybillsService {
   // outcome comes only from the loading-checks module (role 'loader' through transitionAs).
   async transition(p: Principal, id: string, input: Transition, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       if (input.expectedRowVersion !== undefined && input.expectedRowVersion !== w.rowVersion) {
         throw new ConflictError('WAYBILL_CHANGED', 'The waybill changed since you read it; reload and try again', { rowVersion: w.rowVersion });
       }
@@ -490,7 +500,7 @@ export class WaybillsService {
   // The consignee records what arrived; reconciliation closes the loop or opens a discrepancy.
   async deliver(p: Principal, id: string, input: Delivery, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       const role = this.decide(w.status, 'deliver', roles);
       await this.recordQuantities(m, w, input.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.receivedQuantity, packages: l.receivedPackages })), 'received');
       const actor = { principal: p, requestId };
@@ -516,7 +526,7 @@ export class WaybillsService {
 
   async resolve(p: Principal, id: string, input: Resolve, requestId?: string) {
     return this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getVisible(p, id, m, true);
+      const { waybill: w, roles } = await this.getForAction(p, id, m);
       const role = this.decide(w.status, 'resolve-discrepancy', roles);
       await m.update(Waybill, w.id, { status: 'closed' });
       await this.appendEvent(m, w, { type: 'resolve-discrepancy', from: w.status, to: 'closed', actor: { principal: p, requestId }, role, payload: { resolution: input.resolution } });

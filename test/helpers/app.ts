@@ -32,6 +32,8 @@ export async function startTestApp(overrides: Record<string, string> = {}, db?: 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ADMIN_PASSWORD,
     QUEUE_PREFIX: `t_${db.name.slice(5)}`,
+    // Test receivers listen on 127.0.0.1; the SSRF tests turn this off again.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ...overrides,
     DATABASE_URL: db.url,
   });

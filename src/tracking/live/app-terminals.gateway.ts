@@ -3,6 +3,7 @@ import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '
 import type { Counter, Gauge } from 'prom-client';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
+import { Revocations } from '../../accounts/revocations.js';
 import { toFieldErrors } from '../../common/zod-validation.js';
 import { handshakeCredential, type HandshakeError } from '../../live/watch.gateway.js';
 import { MetricsService } from '../../ops/metrics.service.js';
@@ -13,6 +14,7 @@ import { AppPositionBatchSchema, AppPositionSchema, type AppPosition } from '../
 import { AppTerminalAuth, AppTerminalAuthError, type AppTerminalIdentity } from './app-terminal-auth.js';
 
 export const TERMINALS_NAMESPACE = '/terminals';
+const terminalRoom = (terminalId: string) => `terminal:${terminalId}`;
 
 // Positions of one connection accepted and not yet answered. Beyond it a message is refused with BUSY instead of
 // queued: the writer bounds what it holds, but the messages waiting for room would still be held here.
@@ -59,6 +61,7 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
     private readonly auth: AppTerminalAuth,
     private readonly positions: PositionsService,
     metrics: MetricsService,
+    private readonly revocations: Revocations,
   ) {
     const self = this;
     metrics.gauge({
@@ -82,6 +85,10 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
 
   afterInit(namespace: TerminalNamespace) {
     this.namespace = namespace;
+    // A replaced token, a retired or moved terminal: its sockets end, on every process (socket.io adapter).
+    this.revocations.onRevoked((r) => {
+      if (r.kind === 'terminal') namespace.in(terminalRoom(r.terminalId)).disconnectSockets(true);
+    });
     namespace.use((socket, next) => {
       this.auth.verify(handshakeCredential(socket)).then(
         (terminal) => {
@@ -109,6 +116,7 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
       socket.disconnect(true); // not reachable past the middleware
       return;
     }
+    socket.join(terminalRoom(terminal.terminalId));
     socket.on('position', (payload: unknown, ack?: unknown) => void this.receive(socket, terminal, false, payload, ack));
     socket.on('positions', (payload: unknown, ack?: unknown) => void this.receive(socket, terminal, true, payload, ack));
   }

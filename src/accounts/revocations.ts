@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+
+// Credentials that stopped being valid a moment ago: a session signed out, a user disabled or re-roled, a
+// password reset, an API key revoked, an organisation retired. HTTP requests see it on their next call (the guard
+// reads the session each time); long-lived connections (socket.io /watch) are told here and drop the sockets
+// concerned at once, on every process (WatchGateway disconnects through the socket.io adapter).
+export type Revocation =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'user'; userId: string; exceptSessionId?: string | null }
+  | { kind: 'api_key'; apiKeyId: string }
+  | { kind: 'organisation'; organisationId: string }
+  // An app terminal's token replaced, the terminal retired or moved: its /terminals sockets end.
+  | { kind: 'terminal'; terminalId: string };
+
+@Injectable()
+export class Revocations {
+  private readonly events = new EventEmitter();
+
+  // Call after the change is committed.
+  revoked(r: Revocation): void {
+    this.events.emit('revoked', r);
+  }
+
+  onRevoked(listener: (r: Revocation) => void): () => void {
+    this.events.on('revoked', listener);
+    return () => this.events.off('revoked', listener);
+  }
+}
