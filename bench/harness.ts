@@ -116,6 +116,10 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
     });
     app = (await createApp(env)) as NestApp;
     await app.listen(0, '127.0.0.1');
+    // The clients keep their connections open for the whole run; under a heavily loaded machine a client thread can
+    // stall past Node's 5 s keep-alive default and lose a race with the server closing the socket ("socket hang
+    // up"), which would count as a failed request that the app never saw.
+    app.getHttpServer().keepAliveTimeout = 120_000;
   } catch (e) {
     await app?.close().catch(() => undefined);
     await dropDatabase();
@@ -350,6 +354,38 @@ export function postgresCpuMeter() {
     const wall = (performance.now() - t0) / 1000;
     if (c0 === null || c1 === null) return null;
     return { cpuSeconds: c1 - c0, wallSeconds: wall, coreShare: (c1 - c0) / wall };
+  };
+}
+
+// CPU seconds of the PostgreSQL backends serving `databaseUrl`'s database (its connections open at the start, from
+// pg_stat_activity and /proc): unlike postgresCpuMeter, not disturbed by other databases on a shared server. Call
+// it when the app's pool is warm (its connections are open); connections opened later are not counted.
+export async function backendCpuMeter(databaseUrl: string) {
+  const pids: number[] = await withClient(databaseUrl, async (c) =>
+    (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r: { pid: number }) => r.pid),
+  );
+  const read = () => {
+    let total = 0;
+    let found = 0;
+    for (const pid of pids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += Number(fields[11]) + Number(fields[12]);
+        found++;
+      } catch {
+        /* not local, or gone */
+      }
+    }
+    return found ? total / 100 : null;
+  };
+  const c0 = read();
+  const t0 = performance.now();
+  return () => {
+    const c1 = read();
+    const wall = (performance.now() - t0) / 1000;
+    if (c0 === null || c1 === null) return null;
+    return { cpuSeconds: c1 - c0, wallSeconds: wall, coreShare: (c1 - c0) / wall, backends: pids.length };
   };
 }
 

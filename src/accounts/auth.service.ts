@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual, webcrypto } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ENV, type Env } from '../config/env.js';
 import { AuditService } from '../common/audit.service.js';
@@ -43,7 +43,7 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex'
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
-  private secret?: Uint8Array;
+  private secret?: Promise<webcrypto.CryptoKey>;
 
   constructor(
     private readonly ds: DataSource,
@@ -58,14 +58,18 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   // HS256 key: AUTH_TOKEN_SECRET, or one generated on first start and kept in the database so that every
-  // process and every restart accepts the same tokens.
-  private async signingKey(): Promise<Uint8Array> {
-    if (!this.secret) {
+  // process and every restart accepts the same tokens. Imported once as a CryptoKey: given raw bytes, jose imports
+  // the key again on every sign and verify, that is on every request.
+  private signingKey(): Promise<webcrypto.CryptoKey> {
+    this.secret ??= (async () => {
       const value =
         this.env.AUTH_TOKEN_SECRET ??
         (await this.settings.getOrCreate('auth.token-secret', () => randomBytes(32).toString('base64url')));
-      this.secret = new TextEncoder().encode(value);
-    }
+      return webcrypto.subtle.importKey('raw', new TextEncoder().encode(value), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    })().catch((e: unknown) => {
+      this.secret = undefined;
+      throw e;
+    });
     return this.secret;
   }
 

@@ -8,6 +8,7 @@ import { BadRequestError, ForbiddenError, NotFoundError, RuleViolationError } fr
 import { DangerousGoodsService } from '../dangerous-goods/dangerous-goods.service.js';
 import { BlacklistService } from '../vehicles/blacklist.service.js';
 import { CarrierLicence } from '../vehicles/carrier-licence.entity.js';
+import { entityColumns, entityTable } from '../database/raw-entity.js';
 import { shanghaiDate } from '../vehicles/certificate.rules.js';
 import { Person } from '../vehicles/person.entity.js';
 import { Tank } from '../vehicles/tank.entity.js';
@@ -58,16 +59,32 @@ export class LoadingChecksService {
       number = v.payload.n;
     }
     await this.photos.assertOwned(p, input.checklist.flatMap((c) => c.photoIds ?? []));
-    return this.ds.transaction(async (m) => {
-      const [row] = await m.query(`SELECT id FROM waybills WHERE number = $1`, [number]);
-      if (!row) throw NOT_FOUND();
-      const w = await m.getRepository(Waybill).findOne({ where: { id: row.id }, lock: { mode: 'pessimistic_write' } });
-      if (!w || (!isAdmin(p) && w.loadingSiteId !== p.organisationId) || w.status === 'draft') throw NOT_FOUND();
-      // A second operator checking at the same moment gets the outcome the first one produced.
-      const done = await m.findOne(LoadingCheck, { where: { waybillId: w.id, waybillVersion: w.version, outcome: 'pass' }, order: { checkedAt: 'DESC' } });
-      if (done && w.status !== 'issued' && w.status !== 'check_failed') return { ...this.view(done), alreadyChecked: true };
+    let placeRegions: string[] = [];
+    let announce: (() => void) | undefined;
+    const result = await this.ds.transaction(async (m) => {
+      // The waybill row locked by its number in one statement (the number never changes), with the regions of its
+      // places for the live announcement after the commit.
+      const [row]: (Waybill & { placeRegions: string[] })[] = await m.query(
+        `SELECT ${entityColumns(m, Waybill, 'w')},
+                ARRAY(SELECT pl.region_code FROM places pl WHERE pl.id IN (w.origin_place_id, w.destination_place_id)) AS "placeRegions"
+           FROM waybills w WHERE w.number = $1 FOR UPDATE OF w`,
+        [number],
+      );
+      if (!row || (!isAdmin(p) && row.loadingSiteId !== p.organisationId) || row.status === 'draft') throw NOT_FOUND();
+      const { placeRegions: regions, ...w } = row;
+      placeRegions = regions;
+      // A second operator checking at the same moment gets the outcome the first one produced. (Read after the lock,
+      // in a statement of its own, so that it sees a check the other transaction committed while this one waited.)
+      if (w.status !== 'issued' && w.status !== 'check_failed') {
+        const [done]: LoadingCheck[] = await m.query(
+          `SELECT ${entityColumns(m, LoadingCheck, 'c')} FROM loading_checks c
+            WHERE c.waybill_id = $1 AND c.waybill_version = $2 AND c.outcome = 'pass' ORDER BY c.checked_at DESC LIMIT 1`,
+          [w.id, w.version],
+        );
+        if (done) return { ...this.view(done), alreadyChecked: true };
+      }
 
-      const snapshot = await this.snapshot(m, p, w, input, qrValid, qrVersion);
+      const snapshot = await this.snapshot(m, p, w as Waybill, input, qrValid, qrVersion);
       const severities = await this.severities(m);
       const evaluation = evaluateCheck(snapshot, severities);
       if (evaluation.outcome === 'pass' && evaluation.manualPending.length) {
@@ -78,44 +95,75 @@ export class LoadingChecksService {
         });
       }
       const failed = evaluation.results.filter((r) => r.status === 'fail').map((r) => r.ruleId);
-      const check = await m.save(LoadingCheck, {
+      const fields = {
         waybillId: w.id,
         waybillVersion: w.version,
         loadingSiteId: w.loadingSiteId!,
         placeId: input.placeId ?? null,
         operatorPersonId: input.operatorId,
         checkedByUserId: p.userId,
-        startedFrom: input.qr ? 'qr' : 'number',
+        startedFrom: input.qr ? ('qr' as const) : ('number' as const),
         outcome: evaluation.outcome,
         results: evaluation.results as unknown as Record<string, unknown>[],
         checklist: input.checklist as unknown as Record<string, unknown>[],
         severities: resolveSeverities(severities),
-        snapshot: JSON.parse(JSON.stringify(snapshot)) as Record<string, unknown>,
-        failedRules: failed,
-      });
+      };
+      // Plain INSERT: the same row the ORM's save wrote (the snapshot serialised once, as jsonb stores it), without
+      // its per-call query building.
+      const [stored]: { id: string; checked_at: Date }[] = await m.query(
+        `INSERT INTO loading_checks (waybill_id, waybill_version, loading_site_id, place_id, operator_person_id, checked_by_user_id, started_from, outcome,
+                                     results, checklist, severities, snapshot, failed_rules)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id, checked_at`,
+        [
+          fields.waybillId,
+          fields.waybillVersion,
+          fields.loadingSiteId,
+          fields.placeId,
+          fields.operatorPersonId,
+          fields.checkedByUserId,
+          fields.startedFrom,
+          fields.outcome,
+          JSON.stringify(fields.results),
+          JSON.stringify(fields.checklist),
+          JSON.stringify(fields.severities),
+          JSON.stringify(snapshot),
+          failed,
+        ],
+      );
+      const check = { ...fields, failedRules: failed, id: stored!.id, checkedAt: stored!.checked_at } as LoadingCheck;
       const actor = { principal: p, requestId };
       const payload = { checkId: check.id, failedRules: failed };
-      if (evaluation.outcome === 'pass') await this.waybills.transitionAs(w.id, 'check-pass', 'loader', actor, payload, m);
-      else if (w.status === 'issued') await this.waybills.transitionAs(w.id, 'check-fail', 'loader', actor, payload, m);
+      // The row is locked by this transaction since the first statement: the transition works on it as read.
+      if (evaluation.outcome === 'pass') announce = await this.waybills.transitionLocked(m, w as Waybill, 'check-pass', 'loader', actor, payload, placeRegions);
+      else if (w.status === 'issued') announce = await this.waybills.transitionLocked(m, w as Waybill, 'check-fail', 'loader', actor, payload, placeRegions);
       return this.view(check);
     });
+    announce?.();
+    return result;
   }
 
+  // Every record the rules look at, read inside the check's transaction with one plain statement per table.
   private async snapshot(m: EntityManager, p: Principal, w: Waybill, input: StartCheck, qrValid: boolean | null, qrVersion: number | null): Promise<CheckSnapshot> {
-    const orgs = new Map(
-      (await m.findBy(Organisation, { id: In([w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId].filter((x): x is string => !!x)) })).map((o) => [o.id, o] as const),
-    );
-    const byId = async <E>(entity: new () => E, id: string | null | undefined) => (id ? ((await m.findOneBy(entity, { id } as never)) as E | null) : null);
-    const [vehicle, trailer, tank, driver, escort, operator, licence, lines] = await Promise.all([
-      byId(Vehicle, w.vehicleId),
-      byId(Vehicle, w.trailerId),
-      byId(Tank, w.tankId),
-      byId(Person, w.driverId),
-      byId(Person, w.escortId),
-      m.findOneBy(Person, { id: input.operatorId, organisationId: isAdmin(p) ? (w.loadingSiteId ?? p.organisationId) : p.organisationId }),
-      w.carrierId ? m.findOneBy(CarrierLicence, { organisationId: w.carrierId }) : null,
-      m.find(WaybillLine, { where: { waybillId: w.id }, order: { lineNo: 'ASC' } }),
-    ]);
+    const ids = (...xs: (string | null | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+    const byIds = async <E extends { id: string }>(entity: new () => E, wanted: string[]): Promise<E[]> =>
+      wanted.length ? m.query(`SELECT ${entityColumns(m, entity, 'x')} FROM ${entityTable(m, entity)} x WHERE x.id = ANY($1::uuid[])`, [wanted]) : [];
+    const orgs = new Map((await byIds(Organisation, ids(w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId))).map((o) => [o.id, o] as const));
+    const vehicles = await byIds(Vehicle, ids(w.vehicleId, w.trailerId));
+    const tanks = await byIds(Tank, ids(w.tankId));
+    const people = await byIds(Person, ids(w.driverId, w.escortId, input.operatorId));
+    const [licence]: CarrierLicence[] = w.carrierId
+      ? await m.query(`SELECT ${entityColumns(m, CarrierLicence, 'l')} FROM carrier_licences l WHERE l.organisation_id = $1 LIMIT 1`, [w.carrierId])
+      : [];
+    const lines: WaybillLine[] = await m.query(`SELECT ${entityColumns(m, WaybillLine, 'l')} FROM waybill_lines l WHERE l.waybill_id = $1 ORDER BY l.line_no`, [w.id]);
+    const find = <E extends { id: string }>(rows: E[], id: string | null | undefined) => (id ? (rows.find((r) => r.id === id) ?? null) : null);
+    const vehicle = find(vehicles, w.vehicleId);
+    const trailer = find(vehicles, w.trailerId);
+    const tank = find(tanks, w.tankId);
+    const driver = find(people, w.driverId);
+    const escort = find(people, w.escortId);
+    // The operator is a person of the loading site running the check (of the waybill's site for an administrator).
+    const operatorOrg = isAdmin(p) ? (w.loadingSiteId ?? p.organisationId) : p.organisationId;
+    const operator = people.find((x) => x.id === input.operatorId && x.organisationId === operatorOrg) ?? null;
     const permits = w.permitIds.length ? await m.findBy(Permit, { id: In(w.permitIds) }) : [];
     const today = shanghaiDate(new Date());
     const subjects = [
@@ -175,22 +223,24 @@ export class LoadingChecksService {
   // rule fails on it rather than passing for want of data.
   private async terminalStatus(m: EntityManager, vehicleId: string | null): Promise<TerminalStatus | null> {
     if (!vehicleId) return null;
-    const [terminal] = await m.query(`SELECT id, last_seen_at FROM terminals WHERE vehicle_id = $1 AND status = 'active' LIMIT 1`, [vehicleId]);
-    if (!terminal) return null;
-    const [{ exists }] = await m.query(`SELECT to_regclass('vehicle_latest_positions') IS NOT NULL AS exists`);
-    const [latest] = exists ? await m.query(`SELECT fix_time, alarm_bits, received_at FROM vehicle_latest_positions WHERE vehicle_id = $1`, [vehicleId]) : [];
-    if (!latest) return null;
-    const lastSeen: Date | null = terminal.last_seen_at ?? latest.received_at ?? null;
+    const [row]: { last_seen_at: Date | null; fix_time: Date | null; alarm_bits: number | null; received_at: Date | null; has_position: boolean }[] = await m.query(
+      `SELECT t.last_seen_at, l.fix_time, l.alarm_bits, l.received_at, l.vehicle_id IS NOT NULL AS has_position
+         FROM terminals t LEFT JOIN vehicle_latest_positions l ON l.vehicle_id = $1
+        WHERE t.vehicle_id = $1 AND t.status = 'active' LIMIT 1`,
+      [vehicleId],
+    );
+    if (!row || !row.has_position) return null;
+    const lastSeen: Date | null = row.last_seen_at ?? row.received_at ?? null;
     return {
-      lastFixAt: latest.fix_time,
-      alarmBits: latest.alarm_bits,
+      lastFixAt: row.fix_time,
+      alarmBits: row.alarm_bits,
       online: !!lastSeen && Date.now() - new Date(lastSeen).getTime() <= 5 * 60_000,
     };
   }
 
   private async severities(m: EntityManager): Promise<Partial<Record<string, Severity>>> {
-    const rows = await m.find(CheckRuleSetting);
-    return Object.fromEntries(rows.map((r) => [r.ruleId, r.severity]));
+    const rows: { rule_id: string; severity: Severity }[] = await m.query(`SELECT rule_id, severity FROM check_rule_settings`);
+    return Object.fromEntries(rows.map((r) => [r.rule_id, r.severity]));
   }
 
   view(c: LoadingCheck) {

@@ -477,6 +477,29 @@ export class WaybillsService {
     return m ? run(m) : this.ds.transaction(run);
   }
 
+  // A transition on a waybill row that the caller's transaction has already locked and read (the pre-loading
+  // check's outcome): the same rule, status change and chained event as transitionAs, without reading the row again
+  // or answering with it. Only for actions without side effects on other records. Returns the live announcement,
+  // to be made once the transaction has committed.
+  async transitionLocked(m: EntityManager, w: Waybill, action: WaybillAction, role: WaybillActorRole, actor: Actor, input: Record<string, unknown>, placeRegions?: string[]) {
+    if (action === 'finish-loading' || action === 'cancel') throw new Error(`transitionLocked does not handle ${action}; use transitionAs`);
+    this.decide(w.status, action, [role]);
+    const to = checkTransition({ status: w.status, action, roles: [role] });
+    if (!to.ok) throw new ConflictError(to.code, to.message);
+    // What m.update(Waybill, ...) sends: the version column and the update date move with every update.
+    await m.query(`UPDATE waybills SET status = $2, row_version = row_version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, [w.id, to.to]);
+    await this.appendEvent(m, w, { type: action, from: w.status, to: to.to, actor, role, payload: this.eventPayload(input), version: w.version });
+    return () => this.announce({ ...w, status: to.to } as Waybill, action, placeRegions);
+  }
+
+  private eventPayload(input: Partial<Transition> & Record<string, unknown>) {
+    const payload: Record<string, unknown> = {};
+    if (input.note) payload.note = input.note;
+    if (input.position) payload.position = input.position;
+    for (const [k, v] of Object.entries(input)) if (!['action', 'note', 'position', 'lines', 'seals', 'expectedRowVersion'].includes(k)) payload[k] = v;
+    return payload;
+  }
+
   private async apply(m: EntityManager, w: Waybill, action: WaybillAction, role: WaybillActorRole, actor: Actor, input: Partial<Transition> & Record<string, unknown>) {
     const to = checkTransition({ status: w.status, action, roles: [role] });
     if (!to.ok) throw new ConflictError(to.code, to.message);
