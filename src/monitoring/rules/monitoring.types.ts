@@ -65,6 +65,14 @@ export type TripContext = {
   loadingSite: GeofenceRef | null;
   destination: GeofenceRef | null;
   plannedStops: GeofenceRef[];
+  // Additive (rules side, optional so existing callers compile). Feed them when known:
+  // - driverId: the driver on the waybill (or the signed-in IC card); TR-05 daily driving restarts when it changes.
+  // - speedLimitKmh: the limit for roads without a zone limit on this trip (Order 29 art. 46: 80 expressway,
+  //   60 other roads); absent: MonitorConfig.speed.defaultLimitKmh.
+  // - approvedZoneIds: restricted zones this trip has police approval to enter (TR-07/08 skip them).
+  driverId?: string | null;
+  speedLimitKmh?: number | null;
+  approvedZoneIds?: string[];
 };
 
 export type GeofenceRef = { placeId: string; name: string; lat: number; lon: number; geofence: GeoPolygon | null; radiusM: number | null };
@@ -82,6 +90,10 @@ export type AlarmSignal = {
   at: Date; // the fix time (or clock time) the signal is about
   message: { zh: string; en: string };
   evidence: Record<string, unknown>; // thresholds used, measured values, the position(s)
+  // Additive (rules side): true on signals found while evaluating out-of-order or back-filled positions "for the
+  // record" (mode 'record', backfill = true, or fixTime <= the last live fix). Store them as history (their own
+  // episodes, keyed like live ones but never merged with a live episode), do not notify, do not escalate.
+  historical?: boolean;
 };
 
 // Trip progress found from the track (TR-18 and departure).
