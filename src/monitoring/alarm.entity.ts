@@ -7,12 +7,13 @@ export type AlarmStatus = (typeof ALARM_STATUSES)[number];
 // An alarm episode (DOMAIN.md 3.1(c) "Alarm handling workflow"): one row per (vehicle, rule, key) from the signal
 // that opened it until the rule (or a person) closed it, not one row per position. At most one episode per
 // (vehicle, rule, key) is not closed: the partial unique index makes a duplicate impossible even when two
-// processes race. `historical` episodes come from back-filled or out-of-order positions, evaluated for the record:
-// they are stored already closed and never streamed or escalated.
+// processes race. `historical` episodes come from back-filled or out-of-order positions, evaluated for the record
+// on a state of their own: they have their own episodes (the same key may be open live and in the record), and are
+// never streamed, notified or escalated.
 @Entity({ name: 'alarms' })
 @Check('alarms_status_ck', `status IN ('open','acknowledged','closed')`)
 @Check('alarms_severity_ck', `severity IN ('info','warn','alarm','critical')`)
-@Index('alarms_live_uq', ['vehicleId', 'ruleId', 'key'], { unique: true, where: `status <> 'closed'` })
+@Index('alarms_not_closed_uq', ['vehicleId', 'ruleId', 'key', 'historical'], { unique: true, where: `status <> 'closed'` })
 @Index('alarms_carrier_opened_idx', ['carrierId', 'openedAt'])
 @Index('alarms_region_opened_idx', ['regionCode', 'openedAt'])
 @Index('alarms_waybill_idx', ['waybillId'])

@@ -9,7 +9,7 @@ export class Monitoring1795928983638 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "alarms_waybill_idx" ON "alarms"  ("waybill_id") `);
     await queryRunner.query(`CREATE INDEX "alarms_region_opened_idx" ON "alarms"  ("region_code", "opened_at") `);
     await queryRunner.query(`CREATE INDEX "alarms_carrier_opened_idx" ON "alarms"  ("carrier_id", "opened_at") `);
-    await queryRunner.query(`CREATE UNIQUE INDEX "alarms_live_uq" ON "alarms"  ("vehicle_id", "rule_id", "key") WHERE status <> 'closed'`);
+    await queryRunner.query(`CREATE UNIQUE INDEX "alarms_not_closed_uq" ON "alarms"  ("vehicle_id", "rule_id", "key", "historical") WHERE status <> 'closed'`);
     await queryRunner.query(`CREATE TABLE "alarm_steps" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "alarm_id" uuid NOT NULL, "kind" character varying(16) NOT NULL, "at" TIMESTAMP WITH TIME ZONE NOT NULL, "actor_user_id" uuid, "actor_organisation_id" uuid, "note" text, "data" jsonb NOT NULL DEFAULT '{}', CONSTRAINT "alarm_steps_kind_ck" CHECK (kind IN ('opened','severity','acknowledged','escalated','closed')), CONSTRAINT "PK_422c7dba52e4d7403653146c504" PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE INDEX "alarm_steps_alarm_idx" ON "alarm_steps"  ("alarm_id", "at") `);
     await queryRunner.query(`CREATE TABLE "vehicle_rule_states" ("vehicle_id" uuid NOT NULL, "state" jsonb NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_957d0268d90d51dfe984a8c5e6b" PRIMARY KEY ("vehicle_id"))`);
@@ -29,7 +29,7 @@ export class Monitoring1795928983638 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "vehicle_rule_states"`);
     await queryRunner.query(`DROP INDEX "public"."alarm_steps_alarm_idx"`);
     await queryRunner.query(`DROP TABLE "alarm_steps"`);
-    await queryRunner.query(`DROP INDEX "public"."alarms_live_uq"`);
+    await queryRunner.query(`DROP INDEX "public"."alarms_not_closed_uq"`);
     await queryRunner.query(`DROP INDEX "public"."alarms_carrier_opened_idx"`);
     await queryRunner.query(`DROP INDEX "public"."alarms_region_opened_idx"`);
     await queryRunner.query(`DROP INDEX "public"."alarms_waybill_idx"`);
