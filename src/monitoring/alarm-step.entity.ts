@@ -11,7 +11,8 @@ export type AlarmStepKind = (typeof ALARM_STEP_KINDS)[number];
 @Check('alarm_steps_kind_ck', `kind IN ('opened','severity','acknowledged','escalated','closed')`)
 @Index('alarm_steps_alarm_idx', ['alarmId', 'at'])
 export class AlarmStep {
-  @PrimaryGeneratedColumn('uuid') id!: string;
+  // Increasing: the order the steps were taken in (`at` of an 'opened' step is the fix time, which may be earlier).
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id!: string;
   @Column({ type: 'uuid' }) alarmId!: string;
   @ManyToOne(() => Alarm, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'alarm_id', foreignKeyConstraintName: 'alarm_steps_alarm_id_fk' })

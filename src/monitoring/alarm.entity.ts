@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { AlarmSeverity, MonitorRuleId } from './rules/monitoring.types.js';
 
 export const ALARM_STATUSES = ['open', 'acknowledged', 'closed'] as const;
@@ -31,7 +31,10 @@ export class Alarm {
   // The carrier owning the vehicle, and its GB/T 2260 code: who may see and handle the alarm.
   @Column({ type: 'uuid' }) carrierId!: string;
   @Column({ type: 'char', length: 6 }) regionCode!: string;
+  // openedAt / lastAt / closedAt are fix times (when it happened on the road); raisedAt is when the platform stored
+  // it (acknowledgement time and escalation count from there).
   @Column({ type: 'timestamptz' }) openedAt!: Date;
+  @CreateDateColumn({ type: 'timestamptz' }) raisedAt!: Date;
   @Column({ type: 'timestamptz' }) lastAt!: Date;
   @Column({ type: 'timestamptz', nullable: true }) closedAt!: Date | null;
   @Column({ type: 'integer', default: 1 }) signals!: number;

@@ -35,6 +35,7 @@ export type AlarmView = {
   carrierId: string;
   regionCode: string;
   openedAt: Date;
+  raisedAt: Date;
   lastAt: Date;
   closedAt: Date | null;
   message: { zh: string; en: string };
@@ -60,6 +61,7 @@ export const alarmView = (a: Alarm): AlarmView => ({
   carrierId: a.carrierId,
   regionCode: a.regionCode,
   openedAt: a.openedAt,
+  raisedAt: a.raisedAt,
   lastAt: a.lastAt,
   closedAt: a.closedAt,
   message: { zh: a.messageZh, en: a.messageEn },
@@ -280,7 +282,7 @@ export class AlarmsService {
       );
       if (rows.length === 0) return null;
       const a = await m.findOneByOrFail(Alarm, { id: alarmId });
-      await this.step(m, alarmId, 'escalated', a.escalatedAt!, null, null, `not acknowledged within ${Math.round(this.env.MONITOR_ESCALATION_DELAY_MS / 1000)} s`, {});
+      await this.step(m, alarmId, 'escalated', a.escalatedAt!, null, null, `not acknowledged within ${this.env.MONITOR_ESCALATION_DELAY_MS} ms`, {});
       await this.audit.record({ userId: null, apiKeyId: null }, { action: 'alarm.escalate', entityType: 'alarm', entityId: alarmId, organisationId: a.carrierId, after: alarmView(a) }, m);
       return a;
     });
@@ -344,7 +346,7 @@ export class AlarmsService {
 
   async get(p: Principal, id: string) {
     const a = await this.visible(p, id);
-    const steps = await this.ds.getRepository(AlarmStep).find({ where: { alarmId: id }, order: { at: 'ASC', id: 'ASC' } });
+    const steps = await this.ds.getRepository(AlarmStep).find({ where: { alarmId: id }, order: { id: 'ASC' } });
     return { ...alarmView(a), steps: steps.map(({ alarm: _a, alarmId: _id, ...s }) => s) };
   }
 

@@ -19,7 +19,8 @@ export type MonitoringStatistics = {
 const MAX_RANGE_MS = 366 * 86_400_000;
 
 // Statistics for authorities (issue 7): alarm episodes opened in [from, to) in the caller's jurisdiction (by the
-// carrier's region), per rule, carrier and China day; the on-route rate; the mean time to acknowledge.
+// carrier's region), per rule, carrier and China day; the on-route rate; the mean time to acknowledge (from when
+// the platform raised the alarm to its acknowledgement).
 //
 // On-route rate, as defined here: of the clean positions linked to a waybill (goods on board) of the region's
 // carriers in the period, the share not taken while a TR-06 route deviation episode of that vehicle was open
@@ -49,7 +50,7 @@ export class StatisticsService {
         params,
       ),
       this.ds.query(
-        `SELECT count(*)::int AS n, avg(extract(epoch FROM a.acknowledged_at - a.opened_at))::float8 AS mean
+        `SELECT count(*)::int AS n, avg(extract(epoch FROM a.acknowledged_at - a.raised_at))::float8 AS mean
            FROM alarms a WHERE ${where} AND a.acknowledged_at IS NOT NULL`,
         params,
       ),
