@@ -66,6 +66,21 @@ export const EnvSchema = z.object({
   MONITOR_STATE_FLUSH_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   MONITOR_CLOCK_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   SMS_CHANNEL: z.enum(['log', 'none']).default('log'),
+  // Rule thresholds (src/monitoring/rules/monitor-config.ts), as JSON merged into the defaults, e.g.
+  // {"corridor":{"widthM":800},"offline":{"steps":[...]}}.
+  MONITOR_CONFIG: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const v: unknown = JSON.parse(s);
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    })
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

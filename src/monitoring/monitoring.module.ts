@@ -5,8 +5,7 @@ import { QueueModule } from '../queue/queue.module.js';
 import { TrackingModule } from '../tracking/tracking.module.js';
 import { WaybillsModule } from '../waybills/waybills.module.js';
 import { AlarmsService } from './alarms.service.js';
-import { interimRules } from './interim-rules.js';
-import { MONITOR_RULES } from './monitor-rules.js';
+import { MONITOR_RULES, trRules } from './monitor-rules.js';
 import { AlarmsController, MonitoringController, ZonesController } from './monitoring.controller.js';
 import { MonitoringProcessor } from './monitoring.processor.js';
 import { CLOCK_JOB, ESCALATE_JOB, MONITORING_QUEUE } from './monitoring.queue.js';
@@ -27,7 +26,7 @@ import { ZonesService } from './zones.service.js';
     StatisticsService,
     MonitoringService,
     MonitoringProcessor,
-    { provide: MONITOR_RULES, useFactory: () => interimRules() },
+    { provide: MONITOR_RULES, inject: [ENV], useFactory: (env: Env) => trRules(env.MONITOR_CONFIG) },
     { provide: SMS_CHANNEL, inject: [ENV], useFactory: (env: Env) => (env.SMS_CHANNEL === 'none' ? new NoSmsChannel() : new LoggingSmsChannel()) },
   ],
   exports: [MonitoringService, AlarmsService],
