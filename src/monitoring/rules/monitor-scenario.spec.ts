@@ -118,6 +118,23 @@ describe('monitoring scenario: the recorded demo trip', () => {
     expect(r.trip.map((e) => `${e.kind} ${e.placeId} ${hm(e.at.getTime())}`)).toEqual(['departed ordos-methanol 0:01:00', 'arrived hohhot-park 4:07:00']);
   });
 
+  it('should never modify the state it is given (every stored state deep-frozen and re-used)', () => {
+    const freeze = (o: unknown): unknown => {
+      if (o && typeof o === 'object') {
+        Object.values(o).forEach(freeze);
+        Object.freeze(o);
+      }
+      return o;
+    };
+    let state = freeze(initialMonitorState()) as VehicleRuleState;
+    let tick = START + MIN;
+    for (const p of positions) {
+      for (; tick <= p.receivedAt.getTime(); tick += MIN) state = freeze(evaluateClock(state, new Date(tick), ctx).state) as VehicleRuleState;
+      state = freeze(evaluatePosition(state, p, ctx, []).state) as VehicleRuleState;
+    }
+    expect(JSON.stringify(state)).toBe(JSON.stringify(replay(positions, initialMonitorState()).states.at(-1)));
+  });
+
   it('should give identical output for identical input, and after a JSON round trip of the state mid-trip', () => {
     const a = replay(positions, initialMonitorState());
     const b = replay(positions, initialMonitorState());

@@ -45,7 +45,7 @@ export function evaluateStop(s: StopState, fix: Fix, env: RuleEnv): StopState {
     return fix.active && !fix.moving ? { since: fix.t, lat: fix.lat, lon: fix.lon, place: stopPlace(fix, env.ctx), ep: null } : initialStopState();
   }
   const next: StopState = s.since === null ? { since: fix.t, lat: fix.lat, lon: fix.lon, place: stopPlace(fix, env.ctx), ep: null } : s;
-  return raise(next, fix.t, env, where(fix));
+  return raise(next, fix.t, env, fix);
 }
 
 // Clock: a stop going on without new fixes.
@@ -55,10 +55,11 @@ export function evaluateStopClock(s: StopState, now: number, active: boolean, en
     return s.since === null ? s : initialStopState();
   }
   if (s.since === null) return s;
-  return raise(s, now, env, { lat: s.lat, lon: s.lon, byClock: true });
+  return raise(s, now, env, null);
 }
 
-function raise(s: StopState, at: number, env: RuleEnv, position: Record<string, unknown>): StopState {
+// fix: the position that raised it, or null when the clock did.
+function raise(s: StopState, at: number, env: RuleEnv, fix: Fix | null): StopState {
   const { sev, reason } = stopSeverity(at - s.since!, s.place, env.ctx, env.config.stops);
   if (sev === null || !changes(s.ep, sev)) return s;
   const ep = signal(s.ep, sev, 'TR-10', '', at, env.emit, MSG, {
@@ -66,7 +67,7 @@ function raise(s: StopState, at: number, env: RuleEnv, position: Record<string, 
     stoppedMinutes: minutes(at - s.since!),
     place: s.place,
     reason,
-    position,
+    position: fix ? where(fix) : { lat: s.lat, lon: s.lon, byClock: true },
   });
   return { ...s, ep };
 }

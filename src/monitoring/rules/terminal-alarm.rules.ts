@@ -5,15 +5,18 @@ import { signal, where, type EpMap, type Fix, type RuleEnv } from './episode.js'
 // 'bit<n>'), open while the terminal reports the bit set, closed at the first position with it clear. Evaluated
 // on every position, flagged ones included: a GNSS fault is exactly when the fix is bad.
 
+const KEYS = Array.from({ length: 32 }, (_, i) => `bit${i}`);
+
 export type TerminalAlarmState = { eps: EpMap };
 
 export const initialTerminalAlarmState = (): TerminalAlarmState => ({ eps: {} });
 
 export function evaluateTerminalAlarms(s: TerminalAlarmState, fix: Fix, env: RuleEnv): TerminalAlarmState {
   const bits = fix.p.alarmBits >>> 0;
+  if (bits === 0 && isEmpty(s.eps)) return s; // the usual case
   let eps: EpMap | null = null;
   for (const b of env.config.terminalBits) {
-    const key = `bit${b.bit}`;
+    const key = KEYS[b.bit]!;
     const set = ((bits >>> b.bit) & 1) === 1;
     const open = s.eps[key];
     if (set === (open !== undefined)) continue;
@@ -24,3 +27,8 @@ export function evaluateTerminalAlarms(s: TerminalAlarmState, fix: Fix, env: Rul
   }
   return eps ? { eps } : s;
 }
+
+const isEmpty = (o: object) => {
+  for (const _ in o) return false;
+  return true;
+};

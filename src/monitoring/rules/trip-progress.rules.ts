@@ -28,10 +28,10 @@ export function evaluateTripProgress(s: TripProgressState, fix: Fix, env: RuleEn
   if (ctx.waybillId === null) return s;
   let { inLoading, inDest, departedMs, arrivedMs, ep, epKey } = s;
   const site = ctx.loadingSite;
-  if (site) {
+  // After departure the loading site no longer matters (one geofence test less per position).
+  if (site && ctx.departedAt === null && departedMs === null) {
     const inside = insidePlace(site, fix.lat, fix.lon);
-    const departedAlready = ctx.departedAt !== null || departedMs !== null;
-    if (!inside && !departedAlready && fix.active) {
+    if (!inside && fix.active) {
       if (inLoading === true) {
         departedMs = fix.t;
         trip.push({ kind: 'departed', at: new Date(fix.t), placeId: site.placeId });
