@@ -149,6 +149,19 @@ describe('evaluateOffline (TR-13)', () => {
     expect(r.signals.find((s) => s.severity === 'critical')!.evidence).toMatchObject({ action: 'escalate-safety-manager' });
   });
 
+  it('should close only on a live position: a back-filled one keeps the silence from growing but closes nothing', () => {
+    const steps = [
+      position({ at: T0, speedKmh: 50 }),
+      { clock: T0 + 6 * MIN },
+      { position: position({ at: T0 + 2 * MIN, speedKmh: 50, backfill: true, receivedAt: new Date(T0 + 7 * MIN) }) },
+      { clock: T0 + 22 * MIN }, // 15 min after the back-filled one was received: still a warning only
+      position({ at: T0 + 23 * MIN, speedKmh: 50, lat: north(20_000) }),
+    ];
+    const r = run(steps, tripContext());
+    expect(lines(r.signals)).toEqual(['+06m00s TR-13/ open warn', '+23m01s TR-13/ close warn']); // closed at receivedAt (+0.5 s)
+    expect(r.signals.every((x) => x.historical === undefined)).toBe(true);
+  });
+
   it('should not watch a vehicle that is not in transit', () => {
     expect(run([position({ at: T0 }), { clock: T0 + 2 * HOUR }], noTrip()).signals).toEqual([]);
   });

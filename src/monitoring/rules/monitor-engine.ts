@@ -31,6 +31,9 @@ import { evaluateZones, initialZonesState, type ZonesState } from './zones.rules
 // (e.g. after the last frame of a back-fill). Driving-time rules (TR-03/04/05) and trip events run on the live
 // stream only: a silent stretch later back-filled is counted by the live stream across the gap, from the
 // displacement. A live position with the same fix time as the last live one is a duplicate and is ignored.
+// Which signals are live: decide by AlarmSignal.historical alone, not by the mode a position was evaluated in.
+// A 'live' call may produce historical signals (a late position is routed to the record stream), and a 'record'
+// call may produce live closes (the trip changed: the previous waybill's live episodes close).
 //
 // Positions with quality != 0 (flagged by tracking's plausibility filter) feed only TR-14 (terminal alarm bits)
 // and TR-15 (plausibility); they are not used for geometry, speed or time.
@@ -128,12 +131,13 @@ export function evaluatePosition(
   const active = isInTransit(ctx, config);
 
   s.activeSinceMs = active ? (s.activeSinceMs ?? received) : null;
-  // Any position proves the terminal is talking (TR-13).
+  // Any position proves the terminal is talking (TR-13 measures silence from it), but only a live one closes an
+  // open offline episode: so that every signal of a record-mode evaluation except trip-change closes is historical.
   s.lastSeenMs = s.lastSeenMs === null ? received : Math.max(s.lastSeenMs, received);
-  s.offline = offlineEnded(s.offline, received, env);
 
   const lastLive = s.live.lastMs;
   if (mode === 'live' && !position.backfill && (lastLive === null || t >= lastLive)) {
+    s.offline = offlineEnded(s.offline, received, env);
     if (t === lastLive) return { state: s as unknown as VehicleRuleState, signals: out, trip };
     const fix = buildFix(s.live, position, t, zones, config, active);
     s.live = evaluateTrack(s.live, fix, received, ctx, config, liveEmit, true);

@@ -5,7 +5,8 @@ import type { AlarmSeverity } from './monitoring.types.js';
 // position received for > 5 min: WARN; > 20 min: ALARM (call the driver); > 60 min: CRITICAL (escalate to the
 // safety manager); the step and its action are in the evidence. Measured by the platform's clock from the last
 // position RECEIVED (any position, back-filled ones included: the terminal is talking), or from when the trip was
-// first seen in transit if nothing came since. The next received position closes the episode.
+// first seen in transit if nothing came since. The next live position closes the episode (a reconnecting JT/T 808
+// terminal sends its current position before the blind-area batch).
 
 export type OfflineState = { ep: Ep };
 
@@ -35,7 +36,7 @@ export function evaluateOffline(s: OfflineState, now: number, lastSeenMs: number
   return { ep };
 }
 
-// A position came in (at receivedAt): the terminal is back.
+// A live position came in (at receivedAt): the terminal is back.
 export function offlineEnded(s: OfflineState, receivedMs: number, env: RuleEnv): OfflineState {
   if (!s.ep) return s;
   signal(s.ep, null, 'TR-13', '', receivedMs, { out: env.emit.out, historical: false }, MSG, { silentMinutes: minutes(receivedMs - s.ep.since) });
