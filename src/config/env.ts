@@ -66,6 +66,8 @@ export const EnvSchema = z.object({
   MONITOR_STATE_FLUSH_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   MONITOR_CLOCK_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   SMS_CHANNEL: z.enum(['log', 'none']).default('log'),
+  // false: positions are not evaluated at all (benchmarks comparing rules on and off).
+  MONITOR_ENABLED: z.stringbool().default(true),
   // Rule thresholds (src/monitoring/rules/monitor-config.ts), as JSON merged into the defaults, e.g.
   // {"corridor":{"widthM":800},"offline":{"steps":[...]}}.
   MONITOR_CONFIG: z

@@ -20,7 +20,7 @@ const principal = async (ds: DataSource, name: string, kind: OrganisationKind, r
 export async function seedDemoMonitoring(app: INestApplicationContext): Promise<void> {
   const ds = app.get(DataSource);
   const [{ count }] = await ds.query(
-    `SELECT count(*)::int AS count FROM waybills w JOIN vehicles v ON v.id = w.vehicle_id WHERE v.plate_number IN ('蒙B23456', '蒙B34567')`,
+    `SELECT count(*)::int AS count FROM waybills w JOIN vehicles v ON v.id = w.vehicle_id WHERE v.plate_number IN ('蒙B23456', '蒙B34567') AND w.status <> 'check_failed'`,
   );
   if (count > 0) return;
   const shipper = await principal(ds, '鄂尔多斯煤化工有限公司', 'shipper', ['org_admin', 'shipper']);

@@ -110,6 +110,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
         for (const [rule, n] of episodes.openByRule()) this.set({ rule }, n);
       },
     });
+    if (!env.MONITOR_ENABLED) return;
     this.unsubscribe.push(
       positions.onLive((batch) => this.enqueue({ kind: 'positions', mode: 'live', positions: batch })),
       positions.onHistory((batch) => this.enqueue({ kind: 'positions', mode: 'record', positions: batch })),
