@@ -39,8 +39,8 @@ export async function prepareTrips(db: pg.Client, app: { get: (t: unknown) => un
   const encoded = polyline.encode(route, 5);
   const t0 = Date.now();
   await db.query(
-    `INSERT INTO waybills (number, status, shipper_id, carrier_id, vehicle_id, planned_route, planned_departure_at, planned_arrival_at, dispatched_at)
-     SELECT 'YDB' || lpad(n::text, 9, '0'), 'in_transit', $1, $1, v, $3, now(), now() + interval '8 hours', now() - interval '1 hour'
+    `INSERT INTO waybills (number, status, shipper_id, carrier_id, vehicle_id, planned_route, planned_departure_at, planned_arrival_at, dispatched_at, row_version)
+     SELECT 'YDB' || lpad(n::text, 9, '0'), 'in_transit', $1, $1, v, $3, now(), now() + interval '8 hours', now() - interval '1 hour', 1
        FROM unnest($2::uuid[]) WITH ORDINALITY AS u(v, n)`,
     [carrierId, vehicleIds, encoded],
   );
