@@ -82,7 +82,8 @@ const HANDLER_ROLES = ['monitor', 'carrier', 'org_admin'] as const;
 type Live = { id: string; severity: AlarmSeverity; manualClosed: boolean };
 const episodeKey = (vehicleId: string, ruleId: string, key: string, historical: boolean) => `${vehicleId}|${ruleId}|${key}|${historical ? 1 : 0}`;
 
-// A vehicle's signals from one evaluation, with what the rows need.
+// A vehicle's signals from one evaluation, with what the rows need. `historical`: evaluated for the record (for
+// information; each signal's own `historical` decides).
 export type SignalBatch = { trip: TripInfo; signals: AlarmSignal[]; historical: boolean };
 
 // Alarm episodes: signals from the rules turned into rows (open / update / close, one not-closed episode per
@@ -145,7 +146,9 @@ export class AlarmsService {
     const emits: string[] = [];
     for (const batch of batches) {
       for (const signal of batch.signals) {
-        const historical = batch.historical || signal.historical === true;
+        // The rules say which signals are history (rules/monitoring.types.ts AlarmSignal.historical): a record-mode
+        // evaluation may still close live episodes (a trip change).
+        const historical = signal.historical === true;
         const k = episodeKey(batch.trip.info.vehicleId, signal.ruleId, signal.key, historical);
         const current = this.live.get(k);
         try {
@@ -200,7 +203,6 @@ export class AlarmsService {
     await flushUpdates();
     // Coalesced updates are streamed too (lastAt, evidence), once per batch.
     for (const batch of batches) {
-      if (batch.historical) continue;
       for (const s of batch.signals) {
         if (s.action !== 'update' || s.historical) continue;
         const e = this.live.get(episodeKey(batch.trip.info.vehicleId, s.ruleId, s.key, false));
