@@ -30,6 +30,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
+import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
 
 const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
@@ -244,6 +245,7 @@ function ask<T>(child: ChildProcess, req: Request, answer: string): Promise<T> {
 }
 
 async function serverMain(flags: Flags) {
+  const rules = rulesMode(process.argv);
   await withBenchApp(async (b) => {
     const { TerminalServer } = await fromDist('tracking/terminal/terminal.server.js');
     const { hashAuthCode } = await fromDist('tracking/terminal/terminal-directory.js');
@@ -287,6 +289,7 @@ async function serverMain(flags: Flags) {
     log(`set-up: ${total} vehicles + terminals inserted in ${fmt((Date.now() - t0) / 1000, 1)} s`);
     const ingestTerminals = Array.from({ length: flags.terminals }, (_, k) => ({ phone: phone(k + 1), plate: plate(k + 1), vehicleId: byPlate.get(plate(k + 1))! }));
     const ingestVehicleIds = ingestTerminals.map((t) => t.vehicleId);
+    if (rules) await prepareTrips(db, b.app, carrier.id, ingestVehicleIds);
 
     // ---- the client process
     const child = fork(fileURLToPath(import.meta.url), ['--client'], { stdio: 'inherit' });
@@ -313,6 +316,7 @@ async function serverMain(flags: Flags) {
     const cpuPg = pgCpu();
     const profileFile = await stopProfile();
     if (profileFile) log(`server CPU profile: ${profileFile}`);
+    if (rules) await rulesReport(db, b.app, rules, flags.duration);
     const s = ingest.stats;
 
     // Every acknowledged position stored exactly once: positions has PRIMARY KEY (vehicle_id, fix_time), so a row
@@ -401,7 +405,7 @@ async function serverMain(flags: Flags) {
     ]);
     console.log(`\n${JSON.stringify({ ingestBench: { flags, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length } })}`);
     return lost > 0 ? 1 : 0;
-  });
+  }, rulesEnv(rules));
 }
 
 if (process.argv.includes('--client')) await clientMain();

@@ -14,6 +14,7 @@ import { WaybillsModule } from './waybills/waybills.module.js';
 import { LoadingChecksModule } from './loading-checks/loading-checks.module.js';
 import { TrackingModule } from './tracking/tracking.module.js';
 import { PartiesModule } from './waybills/parties.module.js';
+import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { ConsoleModule } from './console/console.module.js';
 
 @Module({})
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, LoadingChecksModule, TrackingModule, PartiesModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(env), DatabaseModule, CommonModule, AccountsModule, OpsModule, QueueModule, LiveModule, NotificationsModule, VehiclesModule, WaybillsModule, LoadingChecksModule, TrackingModule, PartiesModule, MonitoringModule, ConsoleModule],
     };
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { seedDemoFleet } from './demo/demo-fleet.seed.js';
 import { startDemoTraffic } from './demo/demo-traffic.js';
 import { seedDemoWaybills } from './demo/demo-waybills.seed.js';
+import { seedDemoMonitoring } from './demo/demo-monitoring.seed.js';
 import { DEMO_PASSWORD, seedDemo } from './demo/demo.seed.js';
 import { runServer } from './server.js';
 
@@ -18,6 +19,7 @@ runServer(demoDefaults, async (app) => {
   accounts = await seedDemo(app);
   await seedDemoFleet(app);
   await seedDemoWaybills(app);
+  await seedDemoMonitoring(app);
 })
   .then(({ app, url, env }) => {
     // Vehicles moving along the demo route through the JT/T 808 port, until shutdown: SIGINT/SIGTERM run the

@@ -76,6 +76,30 @@ export const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(8),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  // Monitoring (src/monitoring/): an unacknowledged critical alarm escalates after this long; per-vehicle rule state
+  // is written behind every MONITOR_STATE_FLUSH_MS; clock rules (offline, ETA, expiries) run every
+  // MONITOR_CLOCK_EVERY_MS; SMS_CHANNEL picks the SMS sender ('log' writes the message to the log, 'none' drops it).
+  MONITOR_ESCALATION_DELAY_MS: z.coerce.number().int().min(1).max(86_400_000).default(10 * 60_000),
+  MONITOR_STATE_FLUSH_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  MONITOR_CLOCK_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  SMS_CHANNEL: z.enum(['log', 'none']).default('log'),
+  // false: positions are not evaluated at all (benchmarks comparing rules on and off).
+  MONITOR_ENABLED: z.stringbool().default(true),
+  // Rule thresholds (src/monitoring/rules/monitor-config.ts), as JSON merged into the defaults, e.g.
+  // {"corridor":{"widthM":800},"offline":{"steps":[...]}}.
+  MONITOR_CONFIG: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const v: unknown = JSON.parse(s);
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    })
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

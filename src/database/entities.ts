@@ -26,6 +26,10 @@ import { CheckPhoto } from '../loading-checks/check-photo.entity.js';
 import { CheckRuleSetting } from '../loading-checks/check-rule-setting.entity.js';
 import { LoadingCheck } from '../loading-checks/loading-check.entity.js';
 import { LoadingRecord } from '../loading-checks/loading-record.entity.js';
+import { Alarm } from '../monitoring/alarm.entity.js';
+import { AlarmStep } from '../monitoring/alarm-step.entity.js';
+import { VehicleRuleStateRow } from '../monitoring/vehicle-rule-state.entity.js';
+import { Zone } from '../monitoring/zone.entity.js';
 
 // Registration list (not a re-export barrel): every entity the DataSource maps. Add new entities here.
 export const ENTITIES = [
@@ -57,4 +61,8 @@ export const ENTITIES = [
   CheckPhoto,
   CheckRuleSetting,
   LoadingRecord,
+  Alarm,
+  AlarmStep,
+  Zone,
+  VehicleRuleStateRow,
 ];

@@ -159,6 +159,7 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly plausibility = new Map<string, PlausibilityState>();
   private readonly lastLive = new Map<string, number>();
   private readonly listeners = new Set<LiveListener>();
+  private readonly historyListeners = new Set<LiveListener>();
   private readonly flaggedCounter?: Counter<'flag'>;
   private maintenanceTimer?: NodeJS.Timeout;
   private linksStarted?: Promise<void>;
@@ -266,6 +267,13 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
     return () => this.listeners.delete(listener);
   }
 
+  // Newly stored clean positions that did not go live (back-filled, or older than the vehicle's newest): monitoring
+  // evaluates them for the record. Returns the unsubscribe function.
+  onHistory(listener: LiveListener): () => void {
+    this.historyListeners.add(listener);
+    return () => this.historyListeners.delete(listener);
+  }
+
   // For the socket servers: stop reading while saturated, resume on 'drain'.
   get isSaturated(): boolean {
     return this.writer.isSaturated;
@@ -292,24 +300,30 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private forwardLive(rows: readonly PositionRow[], inserted: readonly boolean[]) {
-    if (this.listeners.size === 0) return;
+    if (this.listeners.size === 0 && this.historyListeners.size === 0) return;
     const live: LivePosition[] = [];
+    const history: LivePosition[] = [];
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       // Re-sent, flagged and back-filled positions are history: storing them must not fire (stale) alarms.
-      if (!inserted[i] || r.quality !== 0 || r.backfill) continue;
+      if (!inserted[i] || r.quality !== 0) continue;
       const t = r.fixTime.getTime();
       const last = this.lastLive.get(r.vehicleId);
-      if (last !== undefined && t <= last) continue;
+      if (r.backfill || (last !== undefined && t <= last)) {
+        if (this.historyListeners.size) history.push({ ...r, quality: undefined, waybillId: r.waybillId ?? null } as LivePosition);
+        continue;
+      }
       this.lastLive.set(r.vehicleId, t);
       live.push(toLive(r));
     }
-    if (live.length === 0) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(live);
-      } catch (e) {
-        this.logger.error(`live position listener failed: ${(e as Error).message}`);
+    for (const [batch, listeners] of [[live, this.listeners], [history, this.historyListeners]] as const) {
+      if (batch.length === 0) continue;
+      for (const listener of listeners) {
+        try {
+          listener(batch);
+        } catch (e) {
+          this.logger.error(`position listener failed: ${(e as Error).message}`);
+        }
       }
     }
   }
