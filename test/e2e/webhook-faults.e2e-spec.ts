@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { NotificationsService } from '../../src/notifications/notifications.service.js';
+import { WebhookDeliveryProcessor } from '../../src/notifications/webhook-delivery.processor.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { eventually } from './notifications-receiver.js';
@@ -113,5 +114,46 @@ describe('webhook deliveries through a receiver outage (e2e)', () => {
       expect(d.attempts).toBe(requests.length);
     }
     expect(okAnswers).toBe(N);
+  });
+
+  it('should not send a delivery again while another run of its job is still waiting for the receiver', async () => {
+    // The same job run twice at once: BullMQ does that when a job's lock is not renewed in time (a busy event
+    // loop) and another worker takes it over. The scale-out script (bench/scaleout.ts) found a receiver getting
+    // such a delivery twice.
+    let requests = 0;
+    const slow = http.createServer((req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(200).end('ok'), 150));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const carrier = await createOrgWithUser(t, 'carrier');
+      const hook = await request(t.http)
+        .post('/webhooks')
+        .set(bearer(carrier.token))
+        .send({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow` });
+      expect(hook.status).toBe(201);
+      // Stored without the queue: this test runs the job itself.
+      const stored = await t.ds.transaction((m) =>
+        t.app.get(NotificationsService).store(m, carrier.org.id, { kind: 'certificate.expiring', severity: 'warning', title: '并发投递', body: '', data: {} }),
+      );
+      const [deliveryId] = stored.deliveryIds;
+      const processor = t.app.get(WebhookDeliveryProcessor);
+      const job = { attemptsMade: 0, opts: { attempts: 12 } } as never;
+      const [first, second] = await Promise.allSettled([processor.deliver({ deliveryId: deliveryId! }, job), processor.deliver({ deliveryId: deliveryId! }, job)]);
+      expect(requests).toBe(1);
+      expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = (first.status === 'rejected' ? first : second) as PromiseRejectedResult;
+      expect(String(refused.reason)).toContain('in progress elsewhere');
+      // The retry of the refused run, once the first is over, finds it delivered.
+      expect(await processor.deliver({ deliveryId: deliveryId! }, job)).toEqual({ skipped: 'delivered' });
+      const [row] = await t.ds.query(`SELECT status, attempts FROM webhook_deliveries WHERE id = $1`, [deliveryId]);
+      expect(row).toEqual({ status: 'delivered', attempts: 1 });
+      expect(requests).toBe(1);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 });
