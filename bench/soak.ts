@@ -129,7 +129,19 @@ async function main(flags: Flags): Promise<number> {
   const samples: Sample[] = [];
   const t0 = Date.now();
   let lastAcked = 0;
+  let sampling = false;
   const sample = async () => {
+    // A late timer on a busy machine fires several times at once: one scrape at a time (each resets the
+    // event-loop histogram, so a second one right after would read an empty interval).
+    if (sampling) return;
+    sampling = true;
+    try {
+      await takeSample();
+    } finally {
+      sampling = false;
+    }
+  };
+  const takeSample = async () => {
     const m = await scrapeMetrics(app.url).catch(() => new Map<string, number>());
     let queue = 0;
     for (const [k, v] of m) if (k.startsWith('hazway_queue_jobs{') && /state="(waiting|wait|delayed|active|prioritized)"/.test(k)) queue += v;
