@@ -8,7 +8,7 @@
 // perf_hooks.monitorEventLoopDelay, reset at each scrape, so each sample covers the last interval), BullMQ queue
 // depths (waiting + delayed + active, all queues) and positions accepted but not yet committed; and counts the
 // server's error-level log lines. At the end: start / end / peak of each, and a verdict per series: flat or growing
-// (the mean of the last quarter of the run against the mean of the second quarter, after warm-up).
+// (see verdict() for how each kind of series is judged; warm-up excluded).
 //
 // "All rules on": when the monitoring module (alarm rules, another branch) is built into dist/, prepareMonitoring()
 // below is where the simulated vehicles get what its rules need (waybills in transit on the simulated route);
@@ -55,7 +55,14 @@ async function prepareMonitoring(databaseUrl: string, _fleet: Fleet): Promise<st
 
 type Sample = { t: number; rss: number; heap: number; eldP99: number; eldMax: number; queue: number; pending: number; acked: number; watcherPositions: number; errors: number };
 
-type Series = { name: string; unit: (x: number) => string; pick: (s: Sample) => number; growthMatters: boolean };
+// How a series is judged "growing" (warm-up excluded), by what it is:
+// - peak: RSS. V8 keeps the memory it has grown into, so RSS rises to a plateau; growing means the last quarter
+//   reaches 10 % above the highest value of the first half.
+// - floor: heap used is a sawtooth (allocation, then collection); growing means the floor (the lowest value, just
+//   after a collection) of the last quarter is 10 % and 5 MiB above the floor of the second quarter.
+// - mean: event-loop delay, queue depth, pending rows: the mean of the last quarter against the second quarter's,
+//   above `factor` times and by more than `noise`.
+type Series = { name: string; unit: (x: number) => string; pick: (s: Sample) => number; rule: 'peak' | 'floor' | 'mean'; factor?: number; noise?: number };
 
 function verdict(samples: Sample[], s: Series) {
   const v = samples.map(s.pick).filter(Number.isFinite);
@@ -64,11 +71,27 @@ function verdict(samples: Sample[], s: Series) {
   const peak = Math.max(...v);
   const q = Math.max(1, Math.floor(v.length / 4));
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-  const second = mean(v.slice(q, 2 * q));
-  const last = mean(v.slice(v.length - q));
-  // Growing: the last quarter 10 % above the second (and, for small series like queue depths, by more than noise).
-  const growing = v.length >= 8 && last > second * 1.1 && last - second > (s.name.startsWith('queue') || s.name.startsWith('pending') ? 100 : 0);
-  return { name: s.name, start: s.unit(start), end: s.unit(end), peak: s.unit(peak), secondQuarterMean: s.unit(second), lastQuarterMean: s.unit(last), verdict: v.length < 8 ? 'too short to tell' : growing ? 'GROWING' : 'flat' };
+  const firstHalf = v.slice(0, 2 * q);
+  const second = v.slice(q, 2 * q);
+  const last = v.slice(v.length - q);
+  let before: number;
+  let after: number;
+  let growing: boolean;
+  if (s.rule === 'peak') {
+    before = Math.max(...firstHalf);
+    after = Math.max(...last);
+    growing = after > before * 1.1;
+  } else if (s.rule === 'floor') {
+    before = Math.min(...second);
+    after = Math.min(...last);
+    growing = after > before * 1.1 && after - before > 5 * 2 ** 20;
+  } else {
+    before = mean(second);
+    after = mean(last);
+    growing = after > before * (s.factor ?? 1.1) && after - before > (s.noise ?? 0);
+  }
+  const basis = s.rule === 'peak' ? 'first-half max → last-quarter max' : s.rule === 'floor' ? '2nd-quarter min → last-quarter min' : '2nd-quarter mean → last-quarter mean';
+  return { name: s.name, start: s.unit(start), end: s.unit(end), peak: s.unit(peak), basis: `${basis} ${s.unit(before)} → ${s.unit(after)}`, verdict: v.length < 8 ? 'too short to tell' : growing ? 'GROWING' : 'flat' };
 }
 
 async function main(flags: Flags): Promise<number> {
@@ -175,14 +198,16 @@ async function main(flags: Flags): Promise<number> {
 
   // ---- report
   const series: Series[] = [
-    { name: 'RSS', unit: mib, pick: (s) => s.rss, growthMatters: true },
-    { name: 'heap used', unit: mib, pick: (s) => s.heap, growthMatters: true },
-    { name: 'event-loop delay p99 (ms)', unit: (x) => x.toFixed(1), pick: (s) => s.eldP99, growthMatters: true },
-    { name: 'queue depth (jobs)', unit: (x) => String(Math.round(x)), pick: (s) => s.queue, growthMatters: true },
-    { name: 'pending rows', unit: (x) => String(Math.round(x)), pick: (s) => s.pending, growthMatters: true },
+    { name: 'RSS', unit: mib, pick: (s) => s.rss, rule: 'peak' },
+    { name: 'heap used', unit: mib, pick: (s) => s.heap, rule: 'floor' },
+    { name: 'event-loop delay p99 (ms)', unit: (x) => x.toFixed(1), pick: (s) => s.eldP99, rule: 'mean', factor: 1.5, noise: 50 },
+    { name: 'queue depth (jobs)', unit: (x) => String(Math.round(x)), pick: (s) => s.queue, rule: 'mean', noise: 100 },
+    { name: 'pending rows', unit: (x) => String(Math.round(x)), pick: (s) => s.pending, rule: 'mean', noise: 1000 },
   ];
-  // Warm-up (the first sample, and the first minute of longer runs) is left out of the verdicts.
-  const warm = samples.filter((s) => s.t >= Math.min(60, durationS / 6));
+  // Warm-up (the heap grows to its steady size: the first quarter of the run, at most 5 minutes) is left out of
+  // the verdicts; a run under 10 minutes is too short for them to mean much, and says so.
+  const warm = samples.filter((s) => s.t >= Math.min(300, durationS / 4));
+  const indicative = durationS < 600 ? ' (run under 10 min: indicative only)' : '';
   const verdicts = series.map((s) => verdict(warm, s));
   const errors = app.errorLines.length;
   console.log('\nSoak summary');
@@ -192,7 +217,7 @@ async function main(flags: Flags): Promise<number> {
       `ACK latency p50 ${stats.latencyMs.p50} / p99 ${stats.latencyMs.p99} ms; disconnects ${stats.disconnects}`,
   );
   console.log(`  watchers received ${watcherPositions} positions`);
-  for (const v of verdicts) console.log(`  ${v.name.padEnd(26)} start ${v.start.padStart(10)}  end ${v.end.padStart(10)}  peak ${v.peak.padStart(10)}  (2nd-quarter mean ${v.secondQuarterMean}, last-quarter mean ${v.lastQuarterMean}): ${v.verdict}`);
+  for (const v of verdicts) console.log(`  ${v.name.padEnd(26)} start ${v.start.padStart(10)}  end ${v.end.padStart(10)}  peak ${v.peak.padStart(10)}  (${v.basis}): ${v.verdict}${indicative}`);
   console.log(`  error-level log lines: ${errors}${errors ? `; first: ${app.errorLines[0]!.slice(0, 300)}` : ''}`);
   const growing = verdicts.filter((v) => v.verdict === 'GROWING').map((v) => v.name);
   const ok = growing.length === 0 && errors === 0 && stats.failed === 0;
