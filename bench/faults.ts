@@ -91,6 +91,8 @@ async function killScenario(flags: Flags): Promise<number> {
   onCleanup(() => fleet.close());
   await fleet.start();
   say(`${flags.terminals} terminals online on app-1 (pid ${app.child.pid}), ${flags.rate} positions/s each`);
+  // The kill must come mid-stream: after the first acknowledgements (slow on a busy machine), then `phase` s more.
+  await waitFor('first acknowledgements', () => fleet.refresh().acked > 0, 180_000, 100);
   await sleep(flags.phaseS * 1000);
   const before = { ...fleet.refresh() };
   await app.kill('SIGKILL');
@@ -98,7 +100,7 @@ async function killScenario(flags: Flags): Promise<number> {
   await sleep(2_000);
   app = await startApp('app-2', { ...env, ...ports });
   say(`app-2 started on the same ports (pid ${app.child.pid})`);
-  await waitFor('terminals back online', () => fleet.refresh().online === flags.terminals, 60_000);
+  await waitFor('terminals back online', () => fleet.refresh().online === flags.terminals, 180_000);
   say(`all ${flags.terminals} terminals back online; sending for ${flags.phaseS} s more`);
   await sleep(flags.phaseS * 1000);
   fleet.stopProducing();

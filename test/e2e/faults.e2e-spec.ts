@@ -39,14 +39,16 @@ function runScript(script: string, args: string[]): Promise<{ code: number | nul
   });
 }
 
-const report = (output: string) => output.split('\n').filter((l) => /^\[\d\d:\d\d:\d\d\]/.test(l)).join('\n');
+// The script's own lines; on a failure also the rest (the exception, the app's last log lines).
+const report = (r: { code: number | null; output: string }) =>
+  r.code === 0 ? r.output.split('\n').filter((l) => /^\[\d\d:\d\d:\d\d\]/.test(l)).join('\n') : r.output.slice(-6000);
 
 describe('faults on the hot path (bench/faults.ts, short runs)', () => {
   it(
     'should store every acknowledged position exactly once when the app is killed with SIGKILL while 200 terminals send',
     async () => {
       const r = await runScript('faults.js', ['kill', '--terminals', '200', '--rate', '2', '--phase', '5']);
-      console.log(report(r.output));
+      console.log(report(r));
       expect(r.code).toBe(0);
       const { fleet, stored } = r.json.faults;
       expect(stored.acked).toBeGreaterThan(0);
@@ -62,7 +64,7 @@ describe('faults on the hot path (bench/faults.ts, short runs)', () => {
     'should hold back acknowledgements while PostgreSQL is away, with bounded memory, and lose nothing acknowledged',
     async () => {
       const r = await runScript('faults.js', ['pg', '--terminals', '200', '--rate', '2', '--phase', '5', '--outage', '8']);
-      console.log(report(r.output));
+      console.log(report(r));
       expect(r.code).toBe(0);
       expect(r.json.faults.stored.ackedMissing).toBe(0);
       expect(r.json.faults.stored.duplicates).toBe(0);
@@ -76,7 +78,7 @@ withRedis(`faults with Redis${hasRedisServer ? '' : ' (skipped: no redis-server 
     'should degrade and recover without a restart when Redis goes away in scale-out mode',
     async () => {
       const r = await runScript('faults.js', ['redis', '--terminals', '50', '--rate', '2', '--phase', '5', '--outage', '6']);
-      console.log(report(r.output));
+      console.log(report(r));
       expect(r.code).toBe(0);
       const { outage, after, health } = r.json.redis;
       expect(health.a.status).toBe(503);
@@ -92,7 +94,7 @@ withRedis(`faults with Redis${hasRedisServer ? '' : ' (skipped: no redis-server 
     'should run three processes behind a balancer: spread, watchers see everything, jobs once, a killed process loses nothing',
     async () => {
       const r = await runScript('scaleout.js', ['--terminals', '60', '--phase', '5', '--jobs', '30']);
-      console.log(report(r.output));
+      console.log(report(r));
       expect(r.code).toBe(0);
       expect(r.json.scaleout.verdict).toEqual({ spreadOk: true, watchersOk: true, jobsOk: true, killOk: true, alarmsOk: true });
     },
