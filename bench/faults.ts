@@ -122,7 +122,8 @@ async function pgScenario(flags: Flags): Promise<number> {
   const databaseUrl = await freshDatabase(pg.url);
   // A small admission limit, so that back-pressure (terminals paused) shows within a short outage.
   const maxPending = Math.max(500, Math.round(flags.terminals * flags.rate * 2));
-  const app = await startApp('app', { DATABASE_URL: databaseUrl, ADMIN_PASSWORD, POSITIONS_MAX_PENDING_ROWS: String(maxPending) }, { echoErrors: false });
+  const app = await startApp('app', { DATABASE_URL: databaseUrl, ADMIN_PASSWORD, POSITIONS_MAX_PENDING_ROWS: String(maxPending) }, { echoErrors: true });
+  void app.exited.then((e) => say(`app exited: code ${e.code}, signal ${e.signal}`));
   onCleanup(() => app.kill('SIGKILL'));
   const setup = await setUpFleet(app.url, databaseUrl, ADMIN_PASSWORD, flags.terminals);
   const fleet = new ReliableFleet({
