@@ -236,7 +236,14 @@ export async function startApp(name: string, env: Record<string, string | undefi
     rss: () => rssOf(child.pid!),
   };
   const bootStart = Date.now();
-  await waitForLog('Hazway is running');
+  // A process that does not come up is not left behind (the caller never gets it to clean up).
+  await waitForLog('Hazway is running').catch(async (e: Error) => {
+    if (alive()) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    throw e;
+  });
   if (process.env.FAULTS_VERBOSE) say(`${name} running after ${((Date.now() - bootStart) / 1000).toFixed(1)} s:\n${lines.map((l) => { const j = logMsg(l); return `  ${(JSON.parse(l.startsWith('{') ? l : '{}') as { time?: number }).time ?? ''} ${j.msg.slice(0, 160)}`; }).join('\n')}`);
   return app;
 }
