@@ -57,13 +57,24 @@ export class WebhookDeliveryProcessor {
       return { skipped: 'endpoint removed' };
     }
 
-    // Claims the attempt; a concurrent run that already finished the delivery makes this match nothing.
+    // Claims the attempt. A claimed attempt is 'pending' with last_attempt_at set until it finishes ('delivered',
+    // 'failed', 'dead'); while it runs, a second run of the same job (BullMQ moves a job whose lock was not renewed
+    // in time, e.g. on a busy event loop, back to waiting, and another worker takes it) must not send again: a
+    // receiver that answers 2xx to the first request would get the delivery twice. That run is retried later
+    // instead. An attempt older than the lease (its worker died mid-request) may be taken over.
+    const leaseMs = attemptLeaseMs(this.env.WEBHOOK_TIMEOUT_MS);
     const [claimed]: { attempts: number }[] = await this.ds.query(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), updated_at = now()
-        WHERE id = $1 AND status IN ('pending', 'failed') RETURNING attempts`,
-      [deliveryId],
+      `UPDATE webhook_deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = now(), updated_at = now()
+        WHERE id = $1 AND (status = 'failed' OR (status = 'pending' AND (last_attempt_at IS NULL OR last_attempt_at < now() - make_interval(secs => $2::double precision / 1000))))
+        RETURNING attempts`,
+      [deliveryId, leaseMs],
     ).then((r: [{ attempts: number }[], number]) => r[0]);
-    if (!claimed) return { skipped: 'finished elsewhere' };
+    if (!claimed) {
+      const [now]: { status: string }[] = await this.ds.query(`SELECT status FROM webhook_deliveries WHERE id = $1`, [deliveryId]);
+      if (!now || now.status === 'delivered' || now.status === 'dead') return { skipped: 'finished elsewhere' };
+      // Not a failed attempt of this delivery: BullMQ retries the job later, when the running attempt is over.
+      throw new Error(`webhook delivery ${deliveryId}: an attempt is in progress elsewhere; trying again later`);
+    }
     const attempts = claimed.attempts;
 
     const body = JSON.stringify({
@@ -137,6 +148,9 @@ export class WebhookDeliveryProcessor {
     );
   }
 }
+
+// How long a claimed attempt is presumed alive: its request's timeout, plus time for the answer to be recorded.
+export const attemptLeaseMs = (timeoutMs: number) => 2 * timeoutMs + 30_000;
 
 function describeFetchError(e: unknown, timeoutMs: number): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };

@@ -54,6 +54,7 @@ export class QueueService implements OnModuleInit, OnApplicationBootstrap, OnMod
         name: 'redis',
         check: async () => {
           if (!this.backend?.ping) return { status: 'down', error: 'not started' };
+          if (this.backend.isDown?.()) return { status: 'down', error: REDIS_DOWN };
           await this.backend.ping();
           return { status: 'up' };
         },
@@ -66,6 +67,8 @@ export class QueueService implements OnModuleInit, OnApplicationBootstrap, OnMod
       labelNames: ['queue', 'state'],
       async collect() {
         this.reset();
+        // Redis away: its commands would wait in ioredis' offline queue until it is back, one more per scrape.
+        if (service.backend?.isDown?.()) return;
         try {
           const counts = await withTimeout(service.counts(), SCRAPE_TIMEOUT_MS);
           for (const [queue, states] of Object.entries(counts)) {
@@ -232,11 +235,16 @@ export class QueueService implements OnModuleInit, OnApplicationBootstrap, OnMod
 
   private async checkQueues() {
     if (!this.backend) return { status: 'down' as const, error: 'not started' };
+    // Answered at once while Redis is away, instead of after the health timeout, and without queueing commands
+    // (BullMQ's connection waits for Redis to come back: maxRetriesPerRequest null).
+    if (this.backend.isDown?.()) return { status: 'down' as const, error: REDIS_DOWN, backend: this.backend.kind };
     await this.backend.ping?.();
     await Promise.all([...this.queues.values()].map((q) => q.getJobCounts('waiting')));
     return { status: 'up' as const, backend: this.backend.kind, queues: this.queues.size, workers: this.workers.size };
   }
 }
+
+const REDIS_DOWN = 'Redis unreachable, reconnecting: jobs wait until it is back';
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

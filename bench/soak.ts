@@ -1,0 +1,230 @@
+// Soak: `npm run soak -- --minutes 30 --rate 5000 --watchers 100 [--terminals 1000] [--sample 10] [--json]`
+//
+// The server as an operator runs it (`node dist/main.js`, a child process, on a PostgreSQL of this script's own, or
+// on a fresh database at DATABASE_URL when set), JT/T 808 terminals from the simulator (runSimulation, in this
+// process) sending `rate` positions/s in all, and `watchers` socket.io watchers on /watch: a tenth of them watch the
+// whole region (authority desks, every position), the others one vehicle each (dispatchers). Every `sample` seconds
+// it reads the server's /metrics: RSS, V8 heap used, event-loop delay (prom-client's nodejs_eventloop_lag_*, which is
+// perf_hooks.monitorEventLoopDelay, reset at each scrape, so each sample covers the last interval), BullMQ queue
+// depths (waiting + delayed + active, all queues) and positions accepted but not yet committed; and counts the
+// server's error-level log lines. At the end: start / end / peak of each, and a verdict per series: flat or growing
+// (see verdict() for how each kind of series is judged; warm-up excluded).
+//
+// "All rules on": when the monitoring module (alarm rules, another branch) is built into dist/, prepareMonitoring()
+// below is where the simulated vehicles get what its rules need (waybills in transit on the simulated route);
+// until then the run says that the rules were not present.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import { fromDist } from './harness.js';
+import { dbUrl, mib, onCleanup, ownPostgres, runMain, say, scrapeMetrics, setUpFleet, sleep, sql, startApp, sumMetric, WATCH_REGION, AUTH_CODE, type Fleet } from './fault-kit.js';
+
+type Flags = { minutes: number; rate: number; watchers: number; terminals: number; sampleS: number; json: boolean };
+
+function parseFlags(argv: string[]): Flags {
+  const num = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return fallback;
+    const n = Number(argv[i + 1]);
+    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a non-negative number`);
+    return n;
+  };
+  const rate = num('rate', 5000);
+  return {
+    minutes: num('minutes', 30),
+    rate,
+    watchers: num('watchers', 100),
+    terminals: num('terminals', Math.max(1, Math.min(2000, Math.round(rate / 5)))),
+    sampleS: num('sample', 10),
+    json: argv.includes('--json'),
+  };
+}
+
+const ADMIN_PASSWORD = 'soak-admin-password-808';
+
+// The monitoring module's hook. Returns what was done, for the report.
+async function prepareMonitoring(databaseUrl: string, _fleet: Fleet): Promise<string> {
+  const built = existsSync(fileURLToPath(new URL('../monitoring', import.meta.url)));
+  const [t] = await sql<{ alarms: string | null }>(databaseUrl, `SELECT to_regclass('public.alarms')::text AS alarms`);
+  if (!built && !t?.alarms) return 'monitoring module not present: positions stored, fanned out and plausibility-checked; no alarm rules evaluated';
+  // TODO(monitoring merge): give each simulated vehicle an issued waybill in transit on the simulated route
+  // (createWaybillWorld-like set-up through the API, then POST /waybills/:id/transitions depart), so that corridor,
+  // speed, driving-time, stop and qualification rules all evaluate every position.
+  return 'monitoring module present: waybills in transit for the simulated vehicles are NOT set up yet (see prepareMonitoring in bench/soak.ts)';
+}
+
+type Sample = { t: number; rss: number; heap: number; eldP99: number; eldMax: number; queue: number; pending: number; acked: number; watcherPositions: number; errors: number };
+
+// How a series is judged "growing" (warm-up excluded), by what it is:
+// - peak: RSS. V8 keeps the memory it has grown into, so RSS rises to a plateau; growing means the last quarter
+//   reaches 10 % above the highest value of the first half.
+// - floor: heap used is a sawtooth (allocation, then collection); growing means the floor (the lowest value, just
+//   after a collection) of the last quarter is 10 % and 5 MiB above the floor of the second quarter.
+// - mean: event-loop delay, queue depth, pending rows: the mean of the last quarter against the second quarter's,
+//   above `factor` times and by more than `noise`.
+type Series = { name: string; unit: (x: number) => string; pick: (s: Sample) => number; rule: 'peak' | 'floor' | 'mean'; factor?: number; noise?: number };
+
+function verdict(samples: Sample[], s: Series) {
+  const v = samples.map(s.pick).filter(Number.isFinite);
+  const start = v[0] ?? NaN;
+  const end = v.at(-1) ?? NaN;
+  const peak = Math.max(...v);
+  const q = Math.max(1, Math.floor(v.length / 4));
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+  const firstHalf = v.slice(0, 2 * q);
+  const second = v.slice(q, 2 * q);
+  const last = v.slice(v.length - q);
+  let before: number;
+  let after: number;
+  let growing: boolean;
+  if (s.rule === 'peak') {
+    before = Math.max(...firstHalf);
+    after = Math.max(...last);
+    growing = after > before * 1.1;
+  } else if (s.rule === 'floor') {
+    before = Math.min(...second);
+    after = Math.min(...last);
+    growing = after > before * 1.1 && after - before > 5 * 2 ** 20;
+  } else {
+    before = mean(second);
+    after = mean(last);
+    growing = after > before * (s.factor ?? 1.1) && after - before > (s.noise ?? 0);
+  }
+  const basis = s.rule === 'peak' ? 'first-half max → last-quarter max' : s.rule === 'floor' ? '2nd-quarter min → last-quarter min' : '2nd-quarter mean → last-quarter mean';
+  return { name: s.name, start: s.unit(start), end: s.unit(end), peak: s.unit(peak), basis: `${basis} ${s.unit(before)} → ${s.unit(after)}`, verdict: v.length < 8 ? 'too short to tell' : growing ? 'GROWING' : 'flat' };
+}
+
+async function main(flags: Flags): Promise<number> {
+  // ---- database and server
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const pg = await ownPostgres();
+    onCleanup(() => pg.close());
+    serverUrl = pg.url;
+  }
+  const database = `hz_soak_${Date.now().toString(36)}`;
+  await sql(serverUrl, `CREATE DATABASE "${database}"`);
+  const databaseUrl = dbUrl(serverUrl, database);
+  if (process.env.DATABASE_URL) onCleanup(() => sql(serverUrl!, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  const app = await startApp('server', { DATABASE_URL: databaseUrl, ADMIN_PASSWORD, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.replace(/^hz_/, 's_') });
+  onCleanup(() => app.kill('SIGKILL'));
+  const fleet = await setUpFleet(app.url, databaseUrl, ADMIN_PASSWORD, flags.terminals);
+  const monitoring = await prepareMonitoring(databaseUrl, fleet);
+  say(`server pid ${app.child.pid}; ${flags.terminals} terminals × ${(flags.rate / flags.terminals).toFixed(2)}/s = ${flags.rate} positions/s for ${flags.minutes} min; ${monitoring}`);
+
+  // ---- watchers
+  const regionWatchers = Math.ceil(flags.watchers / 10);
+  const sockets: Socket[] = [];
+  let watcherPositions = 0;
+  for (let i = 0; i < flags.watchers; i++) {
+    const s = io(`${app.url}/watch`, { auth: { token: fleet.watcherToken }, transports: ['websocket'], reconnection: true });
+    sockets.push(s);
+    await new Promise<void>((resolve, reject) => {
+      s.once('connect', () => resolve());
+      s.once('connect_error', (e: Error) => reject(new Error(`watcher ${i}: ${e.message}`)));
+    });
+    s.on('positions', (items: unknown[]) => (watcherPositions += items.length));
+    const subject = i < regionWatchers ? { region: WATCH_REGION } : { vehicleId: fleet.terminals[i % fleet.terminals.length]!.vehicleId };
+    const ack = (await s.timeout(10_000).emitWithAck('subscribe', subject)) as { ok: boolean };
+    if (!ack.ok) throw new Error(`watcher ${i}: subscribe ${JSON.stringify(subject)} refused: ${JSON.stringify(ack)}`);
+  }
+  onCleanup(() => sockets.forEach((s) => s.close()));
+  say(`${flags.watchers} watchers: ${regionWatchers} on region ${WATCH_REGION}, ${flags.watchers - regionWatchers} on one vehicle each`);
+
+  // ---- load
+  const { runSimulation } = await fromDist('tracking/simulator/simulator.js');
+  const { SIMULATOR_ROUTES } = await fromDist('tracking/simulator/simulator.routes.js');
+  let acked = 0;
+  const durationS = flags.minutes * 60;
+  const simulation = runSimulation({
+    host: '127.0.0.1',
+    port: app.terminalPort,
+    terminals: fleet.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE })),
+    ratePerTerminal: flags.rate / flags.terminals,
+    durationS,
+    route: SIMULATOR_ROUTES.demo,
+    connectConcurrency: 200,
+    progressIntervalMs: 1_000,
+    onProgress: (p: { acked: number }) => (acked = p.acked),
+  });
+
+  // ---- samples
+  const samples: Sample[] = [];
+  const t0 = Date.now();
+  let lastAcked = 0;
+  let sampling = false;
+  const sample = async () => {
+    // A late timer on a busy machine fires several times at once: one scrape at a time (each resets the
+    // event-loop histogram, so a second one right after would read an empty interval).
+    if (sampling) return;
+    sampling = true;
+    try {
+      await takeSample();
+    } finally {
+      sampling = false;
+    }
+  };
+  const takeSample = async () => {
+    const m = await scrapeMetrics(app.url).catch(() => new Map<string, number>());
+    let queue = 0;
+    for (const [k, v] of m) if (k.startsWith('hazway_queue_jobs{') && /state="(waiting|wait|delayed|active|prioritized)"/.test(k)) queue += v;
+    const s: Sample = {
+      t: Math.round((Date.now() - t0) / 1000),
+      rss: app.rss(),
+      heap: sumMetric(m, 'hazway_nodejs_heap_size_used_bytes'),
+      eldP99: sumMetric(m, 'hazway_nodejs_eventloop_lag_p99_seconds') * 1000,
+      eldMax: sumMetric(m, 'hazway_nodejs_eventloop_lag_max_seconds') * 1000,
+      queue,
+      pending: sumMetric(m, 'hazway_positions_pending_rows'),
+      acked,
+      watcherPositions,
+      errors: app.errorLines.length,
+    };
+    samples.push(s);
+    const rate = Math.round((acked - lastAcked) / flags.sampleS);
+    lastAcked = acked;
+    say(
+      `t=${s.t}s RSS ${mib(s.rss)}, heap ${mib(s.heap)}, event-loop delay p99 ${s.eldP99.toFixed(1)} ms (max ${s.eldMax.toFixed(1)}), ` +
+        `queues ${s.queue}, pending rows ${s.pending}, acked ${s.acked} (${rate}/s), watchers got ${s.watcherPositions}, error lines ${s.errors}`,
+    );
+  };
+  await sample();
+  const timer = setInterval(() => void sample(), flags.sampleS * 1000);
+  onCleanup(() => clearInterval(timer));
+  const stats = await simulation;
+  clearInterval(timer);
+  await sleep(1_000);
+  await sample();
+
+  // ---- report
+  const series: Series[] = [
+    { name: 'RSS', unit: mib, pick: (s) => s.rss, rule: 'peak' },
+    { name: 'heap used', unit: mib, pick: (s) => s.heap, rule: 'floor' },
+    { name: 'event-loop delay p99 (ms)', unit: (x) => x.toFixed(1), pick: (s) => s.eldP99, rule: 'mean', factor: 1.5, noise: 50 },
+    { name: 'queue depth (jobs)', unit: (x) => String(Math.round(x)), pick: (s) => s.queue, rule: 'mean', noise: 100 },
+    { name: 'pending rows', unit: (x) => String(Math.round(x)), pick: (s) => s.pending, rule: 'mean', noise: 1000 },
+  ];
+  // Warm-up (the heap grows to its steady size: the first quarter of the run, at most 5 minutes) is left out of
+  // the verdicts; a run under 10 minutes is too short for them to mean much, and says so.
+  const warm = samples.filter((s) => s.t >= Math.min(300, durationS / 4));
+  const indicative = durationS < 600 ? ' (run under 10 min: indicative only)' : '';
+  const verdicts = series.map((s) => verdict(warm, s));
+  const errors = app.errorLines.length;
+  console.log('\nSoak summary');
+  console.log(`  load: ${flags.terminals} terminals, ${flags.rate} positions/s offered for ${flags.minutes} min, ${flags.watchers} watchers; ${monitoring}`);
+  console.log(
+    `  simulator: sent ${stats.sent}, acknowledged ${stats.acked} (${stats.positionsPerSecond}/s sustained), failed ${stats.failed}, missed ${stats.missed}, throttled ${stats.throttled}, ` +
+      `ACK latency p50 ${stats.latencyMs.p50} / p99 ${stats.latencyMs.p99} ms; disconnects ${stats.disconnects}`,
+  );
+  console.log(`  watchers received ${watcherPositions} positions`);
+  for (const v of verdicts) console.log(`  ${v.name.padEnd(26)} start ${v.start.padStart(10)}  end ${v.end.padStart(10)}  peak ${v.peak.padStart(10)}  (${v.basis}): ${v.verdict}${indicative}`);
+  console.log(`  error-level log lines: ${errors}${errors ? `; first: ${app.errorLines[0]!.slice(0, 300)}` : ''}`);
+  const growing = verdicts.filter((v) => v.verdict === 'GROWING').map((v) => v.name);
+  const ok = growing.length === 0 && errors === 0 && stats.failed === 0;
+  console.log(`  verdict: ${ok ? 'flat, no errors' : `${growing.length ? `growing: ${growing.join(', ')}` : ''}${errors ? ` ${errors} error lines` : ''}${stats.failed ? ` ${stats.failed} failed positions` : ''}`}`);
+  if (flags.json) console.log(JSON.stringify({ soak: { flags, monitoring, stats: { ...stats, authCodes: undefined }, watcherPositions, verdicts, errors, samples } }));
+  await app.kill('SIGTERM');
+  return ok ? 0 : 1;
+}
+
+await runMain(() => main(parseFlags(process.argv.slice(2))));
