@@ -12,9 +12,7 @@ import { createOrgWithUser, PASSWORD } from '../helpers/fixtures.js';
 
 // An alarm appearing on the authority's live map, raised by the monitoring module from a simulated vehicle that
 // speeds (120 km/h; dangerous goods: 80 km/h at most) and presses the emergency button (JT/T 808 alarm bit 0).
-// NEEDS MONITORING (GET /alarms, the /watch 'alarms' event): jest.config.js leaves this file out until the
-// monitoring branch is merged; remove it from testPathIgnorePatterns then. Against a server without monitoring it
-// fails on purpose, saying so.
+// Against a server without monitoring (GET /alarms, the /watch 'alarms' event) it fails on purpose, saying so.
 describeWithBrowser('web console: alarms from monitoring', () => {
   let t: TestApp;
   let b: TestBrowser;

@@ -78,7 +78,7 @@ describe(PositionWriter.name, () => {
 
   it('should write the submits of several callers as one batch and answer each with its own counts', async () => {
     const store = new FakeStore();
-    const w = make(store, { batchDelayMs: 20 });
+    const w = make(store, { batchDelayMs: 200 });
     const results = await Promise.all([w.submit(rows(0, 3)), w.submit(rows(3, 2)), w.submit(rows(10, 1, randomUUID()))]);
     expect(store.batches).toHaveLength(1);
     expect(store.batches[0]).toHaveLength(6);
