@@ -166,7 +166,8 @@ export async function startApp(name: string, env: Record<string, string | undefi
   const httpPort = env.PORT ? Number(env.PORT) : await freePort();
   const terminalPort = env.TERMINAL_PORT ? Number(env.TERMINAL_PORT) : await freePort();
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
-  const full = { ...base, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(httpPort), TERMINAL_PORT: String(terminalPort) };
+  // The fault runs' webhook receivers listen on loopback, which the platform refuses by default (SSRF guard).
+  const full = { ...base, HOST: '127.0.0.1', LOG_LEVEL: 'info', WEBHOOK_ALLOW_PRIVATE: 'true', ...env, PORT: String(httpPort), TERMINAL_PORT: String(terminalPort) };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const errorLines: string[] = [];

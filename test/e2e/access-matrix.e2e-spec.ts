@@ -100,6 +100,22 @@ async function buildWorld(t: TestApp, authorityIn: string): Promise<WorldRecords
     });
   const mainPermit = ok(await permit('1'), 'permit');
   const sparePermit = ok(await permit('2'), 'permit');
+  // Monitoring: an alarm of this world's vehicle (as the rules would store it), and zones drawn by the authority of
+  // the region (zones are rules of the road: every signed-in caller reads them).
+  const [carrierOrg]: { region_code: string }[] = await t.ds.query(`SELECT region_code FROM organisations WHERE id = $1`, [w.carrier.org.id]);
+  const [alarm]: { id: string }[] = await t.ds.query(
+    `INSERT INTO alarms (rule_id, key, severity, vehicle_id, plate, carrier_id, region_code, opened_at, last_at, message_zh, message_en)
+     VALUES ('TR-01', '', 'alarm', $1, $2, $3, $4, now(), now(), '超速', 'Overspeed') RETURNING id`,
+    [w.vehicle.id, w.vehicle.plateNumber, w.carrier.org.id, carrierOrg!.region_code],
+  );
+  const zoneBody = (name: string) => ({
+    type: 'Feature',
+    geometry: { type: 'Polygon', coordinates: [[[109.8, 40.6], [109.9, 40.6], [109.9, 40.7], [109.8, 40.7], [109.8, 40.6]]] },
+    properties: { name, kind: 'restricted', bannedClasses: ['3'], regionCode: '150203' },
+  });
+  const zone = ok(await post(authorityIn, '/zones').send(zoneBody(`矩阵禁区${k}`)), 'zone');
+  const spareZone = ok(await post(authorityIn, '/zones').send(zoneBody(`矩阵备用禁区${k}`)), 'zone');
+  const adminZone = ok(await post(authorityIn, '/zones').send(zoneBody(`矩阵备用禁区${k}b`)), 'zone');
   await t.ds.query(
     `INSERT INTO vehicle_latest_positions (vehicle_id, fix_time, lat, lon, speed_kmh, course, alarm_bits, status_bits, received_at)
      VALUES ($1, now(), 39.6, 109.8, 0, 0, 0, 3, now())`,
@@ -135,6 +151,10 @@ async function buildWorld(t: TestApp, authorityIn: string): Promise<WorldRecords
     sparePlaceId: sparePlace.id,
     sitePlaceId: w.origin.id,
     permitId: mainPermit.id,
+    alarmId: alarm!.id,
+    zoneId: zone.id,
+    spareZoneId: spareZone.id,
+    adminZoneId: adminZone.id,
     sparePermitId: sparePermit.id,
     plate: w.vehicle.plateNumber,
     draftBody,
@@ -177,6 +197,7 @@ async function secretsOf(t: TestApp, w: WorldRecords): Promise<string[]> {
     w.sparePlaceId,
     w.permitId,
     w.sparePermitId,
+    w.alarmId,
     w.plate,
   ];
 }

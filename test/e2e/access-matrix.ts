@@ -85,6 +85,10 @@ export type WorldRecords = {
   sitePlaceId: string; // the loading site's site (everyone signed in sees sites)
   permitId: string; // the carrier's
   sparePermitId: string;
+  alarmId: string; // an open alarm of the world's vehicle
+  zoneId: string; // a restricted zone of the region (drawn by the authority in region)
+  spareZoneId: string; // (retired by the authority in region)
+  adminZoneId: string; // (retired by the administrator)
   plate: string;
   draftBody: Record<string, unknown>; // a complete draft of this world's shipper
 };
@@ -160,6 +164,11 @@ const forOwner = (c: Ctx, kind: 'carrier' | 'shipper' = 'carrier'): Record<strin
   isAdmin(c.a) ? { organisationId: c.worldA.orgs[kind] } : undefined;
 const passwordOf = (a: Actor) => (isAdmin(a) ? ADMIN_PASSWORD : PASSWORD);
 const png = () => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(32, 1)]);
+const zoneBody = (name: string) => ({
+  type: 'Feature',
+  geometry: { type: 'Polygon', coordinates: [[[109.8, 40.6], [109.9, 40.6], [109.9, 40.7], [109.8, 40.7], [109.8, 40.6]]] },
+  properties: { name, kind: 'restricted', bannedClasses: ['3'], regionCode: '150203' },
+});
 const isoDaysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 
 // ---------------------------------------------------------------- the matrix
@@ -437,6 +446,51 @@ export const MATRIX: Record<string, Entry> = {
     call: (c) => ({ path: '/dangerous-goods/1203/additions', body: { kind: 'alias', value: `matrix alias ${c.n}`, source: 'access matrix' } }),
   },
   'DELETE /dangerous-goods/additions/{id}': { scoped: false, allow: adminOnly, call: (c) => ({ path: `/dangerous-goods/additions/${c.goodsAdditionId}` }) },
+  // ---- console and goods check
+  'GET /config': { scoped: false, allow: anyone, call: () => ({ path: '/config' }) },
+  // A catalogue and mixed-loading check of draft goods: nothing is read or stored, open to every signed-in caller.
+  'POST /waybills/goods-check': {
+    scoped: false,
+    allow: everySignedIn,
+    call: () => ({ path: '/waybills/goods-check', body: { lines: [{ unNumber: '1203' }, { unNumber: '1005' }] } }),
+  },
+  // ---- monitoring: alarms of the carrier's vehicles (the carrier, authorities of the carrier's region), zones
+  // (every signed-in caller reads them; authorities draw them in their region), statistics (authorities)
+  'GET /alarms': {
+    scoped: false,
+    allow: (a) => has(a, 'monitor', 'carrier', 'org_admin', 'authority', 'admin'),
+    empty: (a) => !(isAdmin(a) || authorityIn(a) || a.kind === 'carrier'),
+    call: () => ({ path: '/alarms', query: { limit: '200' } }),
+  },
+  'GET /alarms/{id}': {
+    scoped: true,
+    allow: (a, t) => has(a, 'monitor', 'carrier', 'org_admin', 'authority', 'admin') && (isAdmin(a) || authorityIn(a) || own(a, t, 'carrier')),
+    call: (c) => ({ path: `/alarms/${c.w.alarmId}` }),
+  },
+  // Handling is the carrier's monitors and dispatchers and the authorities in region; the platform administrator
+  // reads but does not handle. A second acknowledgement or close is a 409 past the guard (allowed).
+  'POST /alarms/{id}/acknowledge': {
+    scoped: true,
+    allow: (a, t) => authorityIn(a) || (own(a, t, 'carrier') && has(a, 'monitor', 'carrier', 'org_admin')),
+    call: (c) => ({ path: `/alarms/${c.w.alarmId}/acknowledge`, body: { note: '矩阵' } }),
+  },
+  'POST /alarms/{id}/close': {
+    scoped: true,
+    allow: (a, t) => authorityIn(a) || (own(a, t, 'carrier') && has(a, 'monitor', 'carrier', 'org_admin')),
+    call: (c) => ({ path: `/alarms/${c.w.alarmId}/close`, body: { disposition: '矩阵测试' } }),
+  },
+  'GET /zones': { scoped: false, allow: everySignedIn, call: () => ({ path: '/zones', query: { limit: '200' } }) },
+  'GET /zones/{id}': { scoped: false, allow: everySignedIn, call: (c) => ({ path: `/zones/${c.w.zoneId}` }) },
+  'POST /zones': { scoped: false, allow: (a) => isAdmin(a) || authorityIn(a), call: (c) => ({ path: '/zones', body: zoneBody(`矩阵区${c.n}`) }) },
+  'PUT /zones/{id}': { scoped: false, allow: (a) => isAdmin(a) || authorityIn(a), call: (c) => ({ path: `/zones/${c.w.zoneId}`, body: zoneBody(`矩阵区${c.n}`) }) },
+  'PATCH /zones/{id}': { scoped: false, allow: (a) => isAdmin(a) || authorityIn(a), call: (c) => ({ path: `/zones/${c.w.zoneId}`, body: zoneBody(`矩阵区${c.n}`) }) },
+  // Each allowed caller retires a zone of its own (a retired zone is not found again).
+  'DELETE /zones/{id}': { scoped: false, allow: (a) => isAdmin(a) || authorityIn(a), call: (c) => ({ path: `/zones/${isAdmin(c.a) ? c.w.adminZoneId : c.w.spareZoneId}` }) },
+  'GET /monitoring/statistics': {
+    scoped: false,
+    allow: (a) => isAdmin(a) || a.kind === 'authority',
+    call: () => ({ path: '/monitoring/statistics', query: { from: isoDaysAgo(7), to: isoDaysAgo(0) } }),
+  },
 };
 
 // Run last: signing out ends the session the other cells use.
