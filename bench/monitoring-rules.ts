@@ -32,8 +32,15 @@ function densify(route: readonly (readonly [number, number])[], stepM: number): 
   return out;
 }
 
-// Waybills in transit (with one class 3 goods line) for these vehicles, with SQL in bulk.
+// Waybills in transit (with one class 3 goods line) for these vehicles, with SQL in bulk; an app in this process
+// is told to reload its vehicle -> waybill links at once (an app in another process reloads them within 5 s).
 export async function prepareTrips(db: pg.Client, app: { get: (t: unknown) => unknown }, carrierId: string, vehicleIds: readonly string[]): Promise<void> {
+  await insertTripsInTransit(db, carrierId, vehicleIds);
+  const { PositionsService } = await fromDist('tracking/positions/positions.service.js');
+  await (app.get(PositionsService) as { refreshWaybillLinks: () => Promise<void> }).refreshWaybillLinks();
+}
+
+export async function insertTripsInTransit(db: pg.Client, carrierId: string, vehicleIds: readonly string[]): Promise<void> {
   const { SIMULATOR_ROUTES } = await fromDist('tracking/simulator/simulator.routes.js');
   const route = densify(SIMULATOR_ROUTES.demo, 200);
   const encoded = polyline.encode(route, 5);
@@ -49,8 +56,6 @@ export async function prepareTrips(db: pg.Client, app: { get: (t: unknown) => un
      SELECT id, 1, '1203', '汽油', '3', 20, 't' FROM waybills WHERE carrier_id = $1`,
     [carrierId],
   );
-  const { PositionsService } = await fromDist('tracking/positions/positions.service.js');
-  await (app.get(PositionsService) as { refreshWaybillLinks: () => Promise<void> }).refreshWaybillLinks();
   log(`rules: ${vehicleIds.length} waybills in transit, planned route of ${route.length} points (${encoded.length} characters), in ${fmt((Date.now() - t0) / 1000, 1)} s`);
 }
 

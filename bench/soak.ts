@@ -10,13 +10,12 @@
 // server's error-level log lines. At the end: start / end / peak of each, and a verdict per series: flat or growing
 // (see verdict() for how each kind of series is judged; warm-up excluded).
 //
-// "All rules on": when the monitoring module (alarm rules, another branch) is built into dist/, prepareMonitoring()
-// below is where the simulated vehicles get what its rules need (waybills in transit on the simulated route);
-// until then the run says that the rules were not present.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// "All rules on": prepareMonitoring() gives every simulated vehicle a waybill in transit on a planned route of
+// realistic length (as `bench:ingest -- --rules on` does), so that every rule evaluates every position.
+import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { fromDist } from './harness.js';
+import { insertTripsInTransit } from './monitoring-rules.js';
 import { dbUrl, mib, onCleanup, ownPostgres, runMain, say, scrapeMetrics, setUpFleet, sleep, sql, startApp, sumMetric, WATCH_REGION, AUTH_CODE, type Fleet } from './fault-kit.js';
 
 type Flags = { minutes: number; rate: number; watchers: number; terminals: number; sampleS: number; json: boolean };
@@ -43,14 +42,16 @@ function parseFlags(argv: string[]): Flags {
 const ADMIN_PASSWORD = 'soak-admin-password-808';
 
 // The monitoring module's hook. Returns what was done, for the report.
-async function prepareMonitoring(databaseUrl: string, _fleet: Fleet): Promise<string> {
-  const built = existsSync(fileURLToPath(new URL('../monitoring', import.meta.url)));
-  const [t] = await sql<{ alarms: string | null }>(databaseUrl, `SELECT to_regclass('public.alarms')::text AS alarms`);
-  if (!built && !t?.alarms) return 'monitoring module not present: positions stored, fanned out and plausibility-checked; no alarm rules evaluated';
-  // TODO(monitoring merge): give each simulated vehicle an issued waybill in transit on the simulated route
-  // (createWaybillWorld-like set-up through the API, then POST /waybills/:id/transitions depart), so that corridor,
-  // speed, driving-time, stop and qualification rules all evaluate every position.
-  return 'monitoring module present: waybills in transit for the simulated vehicles are NOT set up yet (see prepareMonitoring in bench/soak.ts)';
+async function prepareMonitoring(databaseUrl: string, fleet: Fleet): Promise<string> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await insertTripsInTransit(db, fleet.carrierId, fleet.terminals.map((t) => t.vehicleId));
+  } finally {
+    await db.end();
+  }
+  await sleep(6_000); // the app reloads its vehicle -> waybill links every 5 s
+  return `all rules on: ${fleet.terminals.length} waybills in transit on the demo route`;
 }
 
 type Sample = { t: number; rss: number; heap: number; eldP99: number; eldMax: number; queue: number; pending: number; acked: number; watcherPositions: number; errors: number };
