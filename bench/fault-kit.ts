@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { fromDist } from './harness.js';
+import { freePort, fromDist } from './harness.js';
 
 export const AUTH_CODE = 'hazway-faults-808';
 export const CARRIER_REGION = '150203';
@@ -21,16 +21,6 @@ const MAIN = fileURLToPath(new URL('../main.js', import.meta.url)); // dist/benc
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const say = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 60_000, everyMs = 100): Promise<void> {
   const until = Date.now() + ms;

@@ -44,7 +44,8 @@ export type BenchApp = {
   stop: () => Promise<void>;
 };
 
-function freePort(): Promise<number> {
+// A TCP port free on 127.0.0.1 right now (for servers that must be told their port before they start).
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

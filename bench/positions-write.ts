@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { copyRate, envInt, fmt, fromDist, log, table } from './harness.js';
+import { copyRate, envInt, fmt, freePort, fromDist, log, table } from './harness.js';
 
 const CONFIG = {
   rows: envInt('BENCH_ROWS', 100_000),
@@ -126,16 +126,6 @@ class UnnestStore {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function freshDatabase(): Promise<{ url: string; server: string; version: string; drop: () => Promise<void> }> {
   let server = process.env.DATABASE_URL || undefined;
