@@ -387,20 +387,22 @@ export class LoadingChecksService {
     let scope = '';
     if (!isAdmin(p)) {
       params.push(p.organisationId);
-      scope = `AND (c.loading_site_id = $3${isAuthority(p) ? ` OR o.region_code LIKE $4` : ''})`;
+      // the loading site's own checks, the checks of the shipper's and the carrier's waybills, and (authorities)
+      // every check at a site of their region
+      scope = `AND (c.loading_site_id = $3 OR w.shipper_id = $3 OR w.carrier_id = $3${isAuthority(p) ? ` OR o.region_code LIKE $4` : ''})`;
       if (isAuthority(p)) params.push(`${regionPrefix(p.regionCode)}%`);
     }
     const perDay: { site_id: string; site: string; day: string; checks: number; passed: number; failed: number }[] = await this.ds.query(
       `SELECT c.loading_site_id AS site_id, o.name AS site, to_char(c.checked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
               count(*)::int AS checks, count(*) FILTER (WHERE c.outcome = 'pass')::int AS passed, count(*) FILTER (WHERE c.outcome = 'fail')::int AS failed
-         FROM loading_checks c JOIN organisations o ON o.id = c.loading_site_id
+         FROM loading_checks c JOIN organisations o ON o.id = c.loading_site_id JOIN waybills w ON w.id = c.waybill_id
         WHERE c.checked_at >= $1 AND c.checked_at < $2 ${scope}
         GROUP BY 1, 2, 3 ORDER BY 3, 2`,
       params,
     );
     const reasons: { rule_id: string; failures: number }[] = await this.ds.query(
       `SELECT r AS rule_id, count(*)::int AS failures
-         FROM loading_checks c JOIN organisations o ON o.id = c.loading_site_id, unnest(c.failed_rules) AS r
+         FROM loading_checks c JOIN organisations o ON o.id = c.loading_site_id JOIN waybills w ON w.id = c.waybill_id, unnest(c.failed_rules) AS r
         WHERE c.checked_at >= $1 AND c.checked_at < $2 ${scope}
         GROUP BY 1 ORDER BY 2 DESC, 1`,
       params,

@@ -214,4 +214,23 @@ describe('pre-loading checks', () => {
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.text.split('\r\n')[0]).toContain('section,site,day,checks,passed,failed');
   });
+
+  it("should show the shipper and the carrier the checks of their own waybills in the report, and another carrier none", async () => {
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const total = (b: { perSiteAndDay: { checks: number }[] }) => b.perSiteAndDay.reduce((n, r) => n + r.checks, 0);
+    const site = await request(t.http).get('/loading-checks/reports').query({ from, to }).set(bearer(w.loader.token));
+    const shipper = await request(t.http).get('/loading-checks/reports').query({ from, to }).set(bearer(w.shipper.token));
+    const carrier = await request(t.http).get('/loading-checks/reports').query({ from, to }).set(bearer(w.carrier.token));
+    const stranger = await createOrgWithUser(t, 'carrier');
+    const other = await request(t.http).get('/loading-checks/reports').query({ from, to }).set(bearer(stranger.token));
+    expect([site.status, shipper.status, carrier.status, other.status]).toEqual([200, 200, 200, 200]);
+    expect(total(site.body)).toBeGreaterThan(0);
+    // this world's shipper and carrier are the parties of every waybill checked at this site
+    expect(total(shipper.body)).toBe(total(site.body));
+    expect(total(carrier.body)).toBe(total(site.body));
+    expect(shipper.body.failureReasons).toEqual(site.body.failureReasons);
+    expect(other.body.perSiteAndDay).toEqual([]);
+    expect(other.body.failureReasons).toEqual([]);
+  });
 });
