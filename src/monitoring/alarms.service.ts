@@ -311,7 +311,11 @@ export class AlarmsService {
   private scope(p: Principal, qb: ReturnType<typeof this.repoQb>) {
     if (isAdmin(p)) return qb;
     if (isAuthority(p)) return qb.andWhere('a.region_code LIKE :prefix', { prefix: `${regionPrefix(p.regionCode)}%` });
-    return qb.andWhere('a.carrier_id = :org', { org: p.organisationId });
+    // the carrier's own alarms, and (read only) the alarms raised on the waybills a shipper sent or a consignee awaits
+    return qb.andWhere(
+      `(a.carrier_id = :org OR EXISTS (SELECT 1 FROM waybills w WHERE w.id = a.waybill_id AND (w.shipper_id = :org OR w.consignee_id = :org)))`,
+      { org: p.organisationId },
+    );
   }
 
   private repoQb() {
@@ -320,6 +324,13 @@ export class AlarmsService {
 
   canSee(p: Principal, a: Pick<Alarm, 'carrierId' | 'regionCode'>): boolean {
     return isAdmin(p) || (isAuthority(p) && isInRegion(p.regionCode, a.regionCode)) || a.carrierId === p.organisationId;
+  }
+
+  // The shipper and the consignee of the alarm's waybill see it (they do not handle it).
+  private async isWaybillParty(p: Principal, a: Alarm, m: EntityManager): Promise<boolean> {
+    if (!a.waybillId) return false;
+    const [w]: { n: number }[] = await m.query(`SELECT 1 AS n FROM waybills WHERE id = $1 AND (shipper_id = $2 OR consignee_id = $2)`, [a.waybillId, p.organisationId]);
+    return !!w;
   }
 
   private canHandle(p: Principal, a: Alarm): boolean {
@@ -342,7 +353,7 @@ export class AlarmsService {
 
   private async visible(p: Principal, id: string, m: EntityManager = this.ds.manager, lock = false): Promise<Alarm> {
     const a = await m.getRepository(Alarm).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-    if (!a || !this.canSee(p, a)) throw new NotFoundError('ALARM_NOT_FOUND', 'No such alarm');
+    if (!a || !(this.canSee(p, a) || (await this.isWaybillParty(p, a, m)))) throw new NotFoundError('ALARM_NOT_FOUND', 'No such alarm');
     return a;
   }
 

@@ -192,7 +192,12 @@ describe('monitoring', () => {
     // Outside the region, or another organisation's vehicle: not found.
     expect((await request(t.http).get(`/alarms/${speeding!.id}`).set(bearer(outsider.token))).status).toBe(404);
     expect((await request(t.http).post(`/alarms/${speeding!.id}/acknowledge`).set(bearer(outsider.token)).send({})).status).toBe(404);
-    expect((await request(t.http).get(`/alarms/${speeding!.id}`).set(bearer(w.shipper.token))).status).toBe(404);
+    // The shipper and the consignee of the waybill see its alarms (read only); they cannot handle them.
+    expect(speeding!.waybillId).toBe(trip.waybill.id);
+    expect((await request(t.http).get(`/alarms/${speeding!.id}`).set(bearer(w.shipper.token))).status).toBe(200);
+    expect((await request(t.http).get(`/alarms?waybillId=${trip.waybill.id}`).set(bearer(w.consignee.token))).body.items.map((a: { id: string }) => a.id)).toContain(speeding!.id);
+    expect((await request(t.http).post(`/alarms/${speeding!.id}/acknowledge`).set(bearer(w.shipper.token)).send({})).status).toBe(404);
+    expect((await request(t.http).get(`/alarms?vehicleId=${w.vehicle.id}`).set(bearer(outsider.token))).body.items).toEqual([]);
     expect((await request(t.http).get(`/alarms/${speeding!.id}`).set(bearer(authority.token))).status).toBe(200);
 
     const ack = await request(t.http).post(`/alarms/${speeding!.id}/acknowledge`).set(bearer(monitorToken)).send({ note: '已电话联系司机' });
