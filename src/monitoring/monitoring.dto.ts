@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { polygonProblem } from '../waybills/geo.rules.js';
 import { ALARM_STATUSES } from './alarm.entity.js';
 import { ALARM_SEVERITIES, MONITOR_RULE_IDS, ZONE_KINDS } from './rules/monitoring.types.js';
+import { TUNNEL_CATEGORIES } from '../dangerous-goods/tunnel.rules.js';
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -42,8 +43,13 @@ const zoneProperties = z.object({
   bannedClasses: z.array(z.string().regex(/^[1-9](\.\d[A-Z]?)?$/, "an ADR class such as '3', '2.1' or '1'")).max(30).default([]),
   windows: z.array(TimeWindowSchema).max(20).default([]),
   speedLimitKmh: z.number().int().min(5).max(120).nullable().default(null),
+  // tunnel zones: the tunnel's ADR 1.9.5.2.2 category (A-E), required for them and refused for other kinds
+  tunnelCategory: z.enum(TUNNEL_CATEGORIES).nullable().default(null),
   // GB/T 2260 code inside the authority's jurisdiction; the authority's own code when absent.
   regionCode: z.string().regex(/^\d{6}$/).optional(),
+}).superRefine((p, ctx) => {
+  if (p.kind === 'tunnel' && !p.tunnelCategory) ctx.addIssue({ code: 'custom', path: ['tunnelCategory'], message: 'a tunnel zone needs its category (A-E)' });
+  if (p.kind !== 'tunnel' && p.tunnelCategory) ctx.addIssue({ code: 'custom', path: ['tunnelCategory'], message: 'only tunnel zones have a tunnel category' });
 });
 
 // A zone as a GeoJSON Feature (RFC 7946) with a Polygon geometry.

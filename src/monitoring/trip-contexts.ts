@@ -1,4 +1,5 @@
 import polylineCodec from '@googlemaps/polyline-codec';
+import { tunnelProhibitions } from '../dangerous-goods/tunnel.rules.js';
 import type { GeoPolygon } from '../waybills/place.entity.js';
 import type { GeofenceRef, TripContext } from './rules/monitoring.types.js';
 
@@ -78,7 +79,7 @@ export async function loadTripInfos(query: Query, vehicleIds: readonly string[])
   const wIds = waybills.map((w) => w.id);
   const [lines, places, permits, departures, people, tanks, trailers, licences]: any[][] = wIds.length
     ? await Promise.all([
-        query(`SELECT waybill_id, hazard_class, flags FROM waybill_lines WHERE waybill_id = ANY($1::uuid[])`, [wIds]),
+        query(`SELECT waybill_id, hazard_class, flags, tunnel_code, declared_quantity, loaded_quantity, unit, packaging_type FROM waybill_lines WHERE waybill_id = ANY($1::uuid[])`, [wIds]),
         query(`SELECT id, name, lat, lon, geofence, radius_m FROM places WHERE id = ANY($1::uuid[])`, [waybills.flatMap((w) => [w.origin_place_id, w.destination_place_id]).filter(Boolean)]),
         query(`SELECT id, number, type, valid_from, valid_until FROM permits WHERE id = ANY($1::uuid[])`, [waybills.flatMap((w) => w.permit_ids ?? [])]),
         query(`SELECT waybill_id, min(at) AS at FROM waybill_events WHERE waybill_id = ANY($1::uuid[]) AND to_status = 'in_transit' GROUP BY waybill_id`, [wIds]),
@@ -156,6 +157,17 @@ export async function loadTripInfos(query: Query, vehicleIds: readonly string[])
       loadingSite: geofence(w.origin_place_id),
       destination: geofence(w.destination_place_id),
       driverId: w.driver_id,
+      tunnelProhibited: tunnelProhibitions(
+        wLines.map((l) => l.tunnel_code),
+        {
+          tank: w.tank_id !== null,
+          bulk: wLines.some((l) => /bulk|散装/i.test(l.packaging_type ?? '')),
+          // class 1 quantities in kg or t stand for the net explosive mass (B1000C, C5000D)
+          explosiveNetMassKg: wLines
+            .filter((l) => String(l.hazard_class).startsWith('1'))
+            .reduce((kg, l) => kg + Number(l.loaded_quantity ?? l.declared_quantity) * (l.unit === 't' ? 1000 : l.unit === 'kg' ? 1 : 0), 0),
+        },
+      ),
     };
     out.set(v.id, { ctx, info, waybillNumber: w.number, consigneeId: w.consignee_id, shipperId: w.shipper_id });
   }

@@ -19,6 +19,7 @@ export type ZoneFeatureView = {
     bannedClasses: string[];
     windows: Zone['windows'];
     speedLimitKmh: number | null;
+    tunnelCategory: Zone['tunnelCategory'];
     regionCode: string;
     organisationId: string;
     status: Zone['status'];
@@ -37,6 +38,7 @@ export const zoneFeature = (z: Zone): ZoneFeatureView => ({
     bannedClasses: z.bannedClasses,
     windows: z.windows,
     speedLimitKmh: z.speedLimitKmh,
+    tunnelCategory: z.tunnelCategory,
     regionCode: z.regionCode,
     organisationId: z.organisationId,
     status: z.status,
@@ -67,7 +69,7 @@ export class ZonesService {
 
   async activeZones(): Promise<MonitorZone[]> {
     const rows = await this.ds.getRepository(Zone).findBy({ status: 'active' });
-    return rows.map((z) => ({ id: z.id, name: z.name, kind: z.kind, polygon: z.polygon, bannedClasses: z.bannedClasses, windows: z.windows, speedLimitKmh: z.speedLimitKmh }));
+    return rows.map((z) => ({ id: z.id, name: z.name, kind: z.kind, polygon: z.polygon, bannedClasses: z.bannedClasses, windows: z.windows, speedLimitKmh: z.speedLimitKmh, tunnelCategory: z.tunnelCategory }));
   }
 
   private regionFor(p: Principal, requested: string | undefined): string {
@@ -97,6 +99,7 @@ export class ZonesService {
           bannedClasses: [...new Set(f.properties.bannedClasses)],
           windows: f.properties.windows,
           speedLimitKmh: f.properties.speedLimitKmh,
+          tunnelCategory: f.properties.tunnelCategory,
           status: 'active',
         }),
       );
@@ -136,6 +139,7 @@ export class ZonesService {
         bannedClasses: [...new Set(f.properties.bannedClasses)],
         windows: f.properties.windows,
         speedLimitKmh: f.properties.speedLimitKmh,
+        tunnelCategory: f.properties.tunnelCategory,
       });
       const after = await m.findOneByOrFail(Zone, { id });
       await this.audit.record({ userId: p.userId, apiKeyId: p.apiKeyId, requestId }, { action: 'zone.update', entityType: 'zone', entityId: id, organisationId: z.organisationId, before, after: zoneFeature(after) }, m);

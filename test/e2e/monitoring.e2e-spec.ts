@@ -28,6 +28,7 @@ describe('monitoring', () => {
   let receiver: Receiver;
   let webhookId: string;
   let zoneId: string;
+  let tunnelId: string;
   const sockets: Socket[] = [];
   const seen = { monitor: [] as AlarmView[], authority: [] as AlarmView[], outsider: [] as AlarmView[] };
   let start: Date;
@@ -81,6 +82,17 @@ describe('monitoring', () => {
       });
     expect(zone.status).toBe(201);
     zoneId = zone.body.id;
+    // A category E tunnel on the road, 2.1-2.5 km east: closed to the gasoline tanker (tunnel code D/E in a tank).
+    const tunnelFeature = (tunnelCategory?: string) => ({
+      type: 'Feature',
+      geometry: { type: 'Polygon', coordinates: [[[lon(2100), lat(-100)], [lon(2500), lat(-100)], [lon(2500), lat(100)], [lon(2100), lat(100)], [lon(2100), lat(-100)]]] },
+      properties: { name: '大青山隧道', kind: 'tunnel', regionCode: '150203', ...(tunnelCategory ? { tunnelCategory } : {}) },
+    });
+    const noCategory = await request(t.http).post('/zones').set(bearer(authority.token)).send(tunnelFeature());
+    expect([noCategory.status, noCategory.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const tunnel = await request(t.http).post('/zones').set(bearer(authority.token)).send(tunnelFeature('E'));
+    expect([tunnel.status, tunnel.body.properties?.tunnelCategory]).toEqual([201, 'E']);
+    tunnelId = tunnel.body.id;
 
     await watcher(monitorToken, seen.monitor);
     await watcher(authority.token, seen.authority);
@@ -133,8 +145,8 @@ describe('monitoring', () => {
   it('should store the trip as alarm episodes, one per rule and key, with the waybill and evidence', async () => {
     const items = await alarms(monitorToken, `&vehicleId=${w.vehicle.id}&historical=false`);
     const rules = items.map((a) => a.ruleId);
-    expect(rules).toEqual(expect.arrayContaining(['TR-01', 'TR-06', 'TR-07', 'TR-14']));
-    for (const rule of ['TR-01', 'TR-06', 'TR-07', 'TR-14']) expect(rules.filter((r) => r === rule)).toHaveLength(1);
+    expect(rules).toEqual(expect.arrayContaining(['TR-01', 'TR-06', 'TR-07', 'TR-09', 'TR-14']));
+    for (const rule of ['TR-01', 'TR-06', 'TR-07', 'TR-09', 'TR-14']) expect(rules.filter((r) => r === rule)).toHaveLength(1);
     const speeding = items.find((a) => a.ruleId === 'TR-01')!;
     expect(speeding).toMatchObject({ status: 'closed', plate: w.vehicle.plateNumber, waybillId: trip.waybill.id, waybillNumber: trip.waybill.number, carrierId: w.carrier.org.id });
     expect(new Date(speeding.openedAt).getTime()).toBeGreaterThanOrEqual(start.getTime() + 70_000);
@@ -142,6 +154,8 @@ describe('monitoring', () => {
     const zone = items.find((a) => a.ruleId === 'TR-07')!;
     expect(zone).toMatchObject({ severity: 'critical', key: zoneId, status: 'closed' });
     expect(items.find((a) => a.ruleId === 'TR-14')).toMatchObject({ severity: 'critical', status: 'open' });
+    // the tunnel: ADR 8.6.4 from the waybill line's tunnel code D/E and the dispatched tank
+    expect(items.find((a) => a.ruleId === 'TR-09')).toMatchObject({ severity: 'critical', key: tunnelId, status: 'closed', evidence: expect.objectContaining({ tunnelCategory: 'E', prohibitedCategories: ['D', 'E'] }) });
   });
 
   it('should stream alarms to the carrier and the authorities of its region, not to others', async () => {

@@ -52,6 +52,29 @@ describe('evaluateZones (TR-07/TR-08)', () => {
   });
 });
 
+describe('evaluateZones (TR-09 tunnels)', () => {
+  const tunnel = { ...squareZone({ id: 'tunnel', kind: 'tunnel', lat: north(3000), lon: BASE.lon, halfM: 1000 }), tunnelCategory: 'D' as const };
+  const track = new TrackBuilder().drive(30, 10, 54).fixes;
+
+  it('should raise a critical episode in a tunnel whose category the load may not enter, closed on leaving it', () => {
+    const r = run(track, tripContext({ tunnelProhibited: ['D', 'E'] }), [tunnel]);
+    expect(only('TR-09', lines(r.signals))).toEqual(['+02m20s TR-09/tunnel open critical', '+04m30s TR-09/tunnel close critical']);
+    expect(r.signals[0]!.evidence).toMatchObject({ tunnelCategory: 'D', prohibitedCategories: ['D', 'E'] });
+    expect(r.signals[0]!.message.zh).toContain('D类');
+  });
+
+  it('should say nothing for a permitted category, an approved trip, a tunnel without category or a load without code', () => {
+    expect(run(track, tripContext({ tunnelProhibited: ['E'] }), [tunnel]).signals).toEqual([]);
+    expect(run(track, tripContext({ tunnelProhibited: ['D', 'E'], approvedZoneIds: ['tunnel'] }), [tunnel]).signals).toEqual([]);
+    expect(run(track, tripContext({ tunnelProhibited: ['D', 'E'] }), [{ ...tunnel, tunnelCategory: null }]).signals).toEqual([]);
+    expect(run(track, tripContext(), [tunnel]).signals).toEqual([]);
+  });
+
+  it('should not treat a tunnel as a restricted zone for the classes on board', () => {
+    expect(run(track, tripContext({ goodsClasses: ['3'] }), [{ ...tunnel, bannedClasses: [] }]).signals).toEqual([]);
+  });
+});
+
 describe('evaluateStop (TR-10)', () => {
   const ctx = tripContext();
 

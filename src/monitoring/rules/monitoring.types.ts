@@ -1,3 +1,4 @@
+import type { TunnelCategory } from '../../dangerous-goods/tunnel.rules.js';
 // The contract between the pure monitoring rules (src/monitoring/rules/, DOMAIN.md 3.1(c) TR-01..TR-18) and the
 // Nest side that feeds them positions and stores what they find (src/monitoring/). Everything here is plain data:
 // the per-vehicle state is JSON-serialisable so that it survives a restart, and the same inputs in the same order
@@ -31,7 +32,7 @@ export type MonitorPosition = {
 // from > to wraps midnight ('22:00'..'06:00').
 export type TimeWindow = { days?: number[]; from: string; to: string };
 
-export const ZONE_KINDS = ['restricted', 'populated', 'parking'] as const;
+export const ZONE_KINDS = ['restricted', 'populated', 'parking', 'tunnel'] as const;
 export type ZoneKind = (typeof ZONE_KINDS)[number];
 
 export type MonitorZone = {
@@ -45,6 +46,8 @@ export type MonitorZone = {
   // restricted: banned only during these windows (TR-08); empty = always banned (TR-07)
   windows: TimeWindow[];
   speedLimitKmh: number | null; // a lower posted limit inside the zone (TR-01/02)
+  // tunnel: its ADR 1.9.5.2.2 category (A-E) as the authority set it (TR-09); absent/null for other kinds
+  tunnelCategory?: TunnelCategory | null;
 };
 
 // What is known about the vehicle's current trip, loaded and cached by the Nest side.
@@ -73,6 +76,8 @@ export type TripContext = {
   driverId?: string | null;
   speedLimitKmh?: number | null;
   approvedZoneIds?: string[];
+  // - tunnelProhibited: tunnel categories this load may not enter (ADR 8.6.4, dangerous-goods/tunnel.rules.ts; TR-09).
+  tunnelProhibited?: TunnelCategory[];
 };
 
 export type GeofenceRef = { placeId: string; name: string; lat: number; lon: number; geofence: GeoPolygon | null; radiusM: number | null };

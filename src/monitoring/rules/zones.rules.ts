@@ -6,11 +6,13 @@ import type { MonitorZone } from './monitoring.types.js';
 // police rules. Inside a restricted zone that bans one of the classes on board (no windows: always, TR-07; with
 // windows: while one is in force, TR-08), without approval for this trip (TripContext.approvedZoneIds): CRITICAL,
 // one episode per zone (key = zone id), closed at the first fix outside it or outside its windows.
-// TR-09 (tunnel category vs tunnel code, ADR 8.6.4) is not evaluated: neither the zones nor the trip context carry
-// tunnel categories or the load's tunnel code. Chinese tunnel bans are local rules and can be drawn as restricted
-// zones (kind 'restricted', bannedClasses) so that TR-07/08 cover them.
+// TR-09 tunnel category vs the load's tunnel code (DOMAIN.md 3.1(c); ADR 1.9.5.2.2 and 8.6.4 [V-NO]): inside a
+// zone of kind 'tunnel' whose category the load may not enter (TripContext.tunnelProhibited, worked out by
+// dangerous-goods/tunnel.rules.ts), without approval: CRITICAL, one episode per tunnel. Chinese local tunnel bans
+// without a category can still be drawn as restricted zones (TR-07/08).
 
-export type ZonesState = { eps: EpMap; rule: Record<string, 'TR-07' | 'TR-08'> };
+type ZoneRule = 'TR-07' | 'TR-08' | 'TR-09';
+export type ZonesState = { eps: EpMap; rule: Record<string, ZoneRule> };
 
 export const initialZonesState = (): ZonesState => ({ eps: {}, rule: {} });
 
@@ -27,31 +29,25 @@ export function evaluateZones(s: ZonesState, fix: Fix, env: RuleEnv): ZonesState
   const applies = fix.active || (env.ctx.waybillId === null && env.config.zonesWithoutWaybill);
   let eps: EpMap | null = null; // copy on first change
   let rule: ZonesState['rule'] | null = null;
-  const approved = env.ctx.approvedZoneIds;
   // Zones we are in now and that are banned for us now.
   if (applies) {
     for (const z of fix.zonesIn) {
-      if (z.kind !== 'restricted' || (approved && approved.includes(z.id)) || !bansGoods(z, env.ctx.goodsClasses)) continue;
-      const windowed = z.windows.length > 0;
-      if (windowed && !z.windows.some((w) => inTimeWindow(fix.t, w))) continue;
-      if (s.eps[z.id]) continue;
-      const r = windowed ? 'TR-08' : 'TR-07';
+      const r = bannedNow(z, fix.t, env);
+      if (!r || s.eps[z.id]) continue;
       eps ??= { ...s.eps };
       rule ??= { ...s.rule };
-      eps[z.id] = signal(null, 'critical', r, z.id, fix.t, env.emit, msg(r, z), { zoneId: z.id, zone: z.name, bannedClasses: z.bannedClasses, goodsClasses: env.ctx.goodsClasses, windows: z.windows, position: where(fix) })!;
+      const evidence =
+        r === 'TR-09'
+          ? { zoneId: z.id, zone: z.name, tunnelCategory: z.tunnelCategory, prohibitedCategories: env.ctx.tunnelProhibited, goodsClasses: env.ctx.goodsClasses, position: where(fix) }
+          : { zoneId: z.id, zone: z.name, bannedClasses: z.bannedClasses, goodsClasses: env.ctx.goodsClasses, windows: z.windows, position: where(fix) };
+      eps[z.id] = signal(null, 'critical', r, z.id, fix.t, env.emit, msg(r, z), evidence)!;
       rule[z.id] = r;
     }
   }
   // Open episodes whose zone we left (or whose window ended, or that no longer apply).
   for (const id in s.eps) {
     const z = fix.zonesIn.find((zone) => zone.id === id);
-    const still =
-      applies &&
-      z !== undefined &&
-      !(approved && approved.includes(id)) &&
-      bansGoods(z, env.ctx.goodsClasses) &&
-      (z.windows.length === 0 || z.windows.some((w) => inTimeWindow(fix.t, w)));
-    if (still) continue;
+    if (applies && z !== undefined && bannedNow(z, fix.t, env)) continue;
     eps ??= { ...s.eps };
     rule ??= { ...s.rule };
     const r = s.rule[id] ?? 'TR-07';
@@ -62,8 +58,21 @@ export function evaluateZones(s: ZonesState, fix: Fix, env: RuleEnv): ZonesState
   return eps ? { eps, rule: rule! } : s;
 }
 
-const msg = (r: 'TR-07' | 'TR-08', z: MonitorZone | null, id?: string) => {
+// Which rule this zone breaks at time t for this trip, or null (not banned, or approved for this trip).
+function bannedNow(z: MonitorZone, t: number, env: RuleEnv): ZoneRule | null {
+  if (env.ctx.approvedZoneIds?.includes(z.id)) return null;
+  if (z.kind === 'tunnel') return z.tunnelCategory && env.ctx.tunnelProhibited?.includes(z.tunnelCategory) ? 'TR-09' : null;
+  if (z.kind !== 'restricted' || !bansGoods(z, env.ctx.goodsClasses)) return null;
+  if (z.windows.length === 0) return 'TR-07';
+  return z.windows.some((w) => inTimeWindow(t, w)) ? 'TR-08' : null;
+}
+
+const msg = (r: ZoneRule, z: MonitorZone | null, id?: string) => {
   const name = z?.name ?? id ?? '';
+  if (r === 'TR-09') {
+    const cat = z?.tunnelCategory ? `（${z.tunnelCategory}类）` : '';
+    return { zh: `驶入禁止本车货物通行的隧道${cat}：${name}`, en: `Entered a tunnel${z?.tunnelCategory ? ` of category ${z.tunnelCategory}` : ''} closed to this load: ${name}` };
+  }
   return r === 'TR-07'
     ? { zh: `驶入限制通行区域：${name}`, en: `Entered restricted area: ${name}` }
     : { zh: `限行时段内驶入：${name}`, en: `In restricted area during banned hours: ${name}` };

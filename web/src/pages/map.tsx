@@ -94,7 +94,7 @@ export function MapPage({ me }: { me: Me }) {
         if (!z || !map.current) return;
         const features = Array.isArray(z) ? z : 'features' in z ? z.features : z.items;
         L_.geoJSON({ type: 'FeatureCollection', features } as never, {
-          style: (f) => ({ color: f?.properties?.kind === 'restricted' || f?.properties?.bannedClasses?.length ? '#c62828' : '#6a1b9a', weight: 1.5, fillOpacity: 0.08, dashArray: '6 4' }),
+          style: (f) => ({ color: f?.properties?.kind === 'restricted' || f?.properties?.kind === 'tunnel' || f?.properties?.bannedClasses?.length ? '#c62828' : '#6a1b9a', weight: 1.5, fillOpacity: 0.08, dashArray: '6 4' }),
           onEachFeature: (f, layer) => {
             const p = (f as Zone).properties ?? {};
             layer.bindTooltip(
