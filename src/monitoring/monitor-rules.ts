@@ -1,5 +1,6 @@
 import { DEFAULT_MONITOR_CONFIG, type MonitorConfig } from './rules/monitor-config.js';
-import { evaluateClock, evaluatePosition } from './rules/monitor-engine.js';
+import type { DriverSignIn } from '../tracking/positions/position.js';
+import { evaluateClock, evaluateDriverIdentity, evaluatePosition } from './rules/monitor-engine.js';
 import type { EvaluationResult, MonitorPosition, MonitorZone, TripContext, VehicleRuleState } from './rules/monitoring.types.js';
 
 // How the Nest side calls the pure rules (src/monitoring/rules/, DOMAIN.md 3.1(c)): one provider, so that the
@@ -12,6 +13,8 @@ export type MonitorRules<C = unknown> = {
   config: C;
   evaluatePosition(state: VehicleRuleState, position: MonitorPosition, ctx: TripContext, zones: readonly MonitorZone[], config: C, mode: EvaluationMode): EvaluationResult;
   evaluateClock(state: VehicleRuleState, now: Date, ctx: TripContext, config: C): EvaluationResult;
+  // a driver IC card signing in or out (TR-16); rule sets without it ignore the cards
+  evaluateDriverIdentity?(state: VehicleRuleState, signIn: DriverSignIn, ctx: TripContext, config: C): EvaluationResult;
 };
 
 export const MONITOR_RULES = Symbol('MONITOR_RULES');
@@ -21,7 +24,7 @@ export const initialState = (): VehicleRuleState => ({ version: 1 });
 // The TR-01..TR-18 rule set (rules/monitor-engine.ts) with its DOMAIN.md defaults, changed by `overrides`
 // (MONITOR_CONFIG, a JSON object merged key by key into DEFAULT_MONITOR_CONFIG).
 export function trRules(overrides: Record<string, unknown> = {}): MonitorRules<MonitorConfig> {
-  return { name: 'TR-01..TR-18', config: deepMerge(DEFAULT_MONITOR_CONFIG, overrides) as MonitorConfig, evaluatePosition, evaluateClock };
+  return { name: 'TR-01..TR-18', config: deepMerge(DEFAULT_MONITOR_CONFIG, overrides) as MonitorConfig, evaluatePosition, evaluateClock, evaluateDriverIdentity };
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {

@@ -7,6 +7,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import { MetricsService } from '../ops/metrics.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { PositionsService, type LivePosition } from '../tracking/positions/positions.service.js';
+import type { DriverSignIn } from '../tracking/positions/position.js';
 import { WaybillsService } from '../waybills/waybills.service.js';
 import { AlarmsService, type SignalBatch } from './alarms.service.js';
 import { initialState, MONITOR_RULES, type EvaluationMode, type MonitorRules } from './monitor-rules.js';
@@ -26,7 +27,8 @@ const CLOCK_STATUSES = ['loaded', 'in_transit'];
 
 type Work =
   | { kind: 'positions'; mode: EvaluationMode; positions: LivePosition[] }
-  | { kind: 'clock'; now: Date; done: (r: ClockResult) => void; fail: (e: Error) => void };
+  | { kind: 'clock'; now: Date; done: (r: ClockResult) => void; fail: (e: Error) => void }
+  | { kind: 'crew'; signIn: DriverSignIn };
 
 export type ClockResult = { vehicles: number; signals: number };
 
@@ -114,6 +116,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
     this.unsubscribe.push(
       positions.onLive((batch) => this.enqueue({ kind: 'positions', mode: 'live', positions: batch })),
       positions.onHistory((batch) => this.enqueue({ kind: 'positions', mode: 'record', positions: batch })),
+      positions.onDriverIdentity((signIn) => this.enqueue({ kind: 'crew', signIn })),
       zoneService.onChange(() => (this.zonesExpire = 0)),
     );
   }
@@ -185,6 +188,10 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
         }
         if (positions.length) await this.evaluate(positions);
         positions = [];
+        if (w.kind === 'crew') {
+          await this.crew(w.signIn).catch((e: Error) => this.logger.error({ msg: 'could not check a driver sign-in', vehicleId: w.signIn.vehicleId, err: e }));
+          continue;
+        }
         try {
           w.done(await this.clock(w.now));
         } catch (e) {
@@ -227,6 +234,17 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
     }
     if (batches.length) await this.alarms.apply(batches);
     for (const e of events) await this.tripEvent(e.trip, e.event, e.p);
+  }
+
+  // A driver IC card read by the vehicle's terminal (TR-16), in order with the vehicle's positions.
+  private async crew(signIn: DriverSignIn) {
+    if (!this.rules.evaluateDriverIdentity) return;
+    const trip = (await this.tripsFor([signIn.vehicleId], [])).get(signIn.vehicleId);
+    if (!trip) return;
+    const r = this.rules.evaluateDriverIdentity(this.states.get(signIn.vehicleId) ?? initialState(), signIn, trip.ctx, this.rules.config);
+    this.states.set(signIn.vehicleId, r.state);
+    this.dirty.add(signIn.vehicleId);
+    if (r.signals.length) await this.alarms.apply([{ trip, signals: r.signals, historical: false }]);
   }
 
   private async clock(now: Date): Promise<ClockResult> {

@@ -84,7 +84,7 @@ export async function loadTripInfos(query: Query, vehicleIds: readonly string[])
         query(`SELECT id, number, type, valid_from, valid_until FROM permits WHERE id = ANY($1::uuid[])`, [waybills.flatMap((w) => w.permit_ids ?? [])]),
         query(`SELECT waybill_id, min(at) AS at FROM waybill_events WHERE waybill_id = ANY($1::uuid[]) AND to_status = 'in_transit' GROUP BY waybill_id`, [wIds]),
         query(
-          `SELECT id, name, driving_licence_valid_until::text AS dl, qualification_valid_until::text AS q FROM people WHERE id = ANY($1::uuid[])`,
+          `SELECT id, name, id_number, qualification_cert_number, driving_licence_valid_until::text AS dl, qualification_valid_until::text AS q FROM people WHERE id = ANY($1::uuid[])`,
           [waybills.flatMap((w) => [w.driver_id, w.escort_id]).filter(Boolean)],
         ),
         query(`SELECT id, number, next_inspection_date::text AS d FROM tanks WHERE id = ANY($1::uuid[])`, [waybills.map((w) => w.tank_id).filter(Boolean)]),
@@ -157,6 +157,15 @@ export async function loadTripInfos(query: Query, vehicleIds: readonly string[])
       loadingSite: geofence(w.origin_place_id),
       destination: geofence(w.destination_place_id),
       driverId: w.driver_id,
+      crew: (
+        [
+          ['driver', w.driver_id],
+          ['escort', w.escort_id],
+        ] as const
+      ).flatMap(([role, id]) => {
+        const person = id ? personById.get(id) : undefined;
+        return person ? [{ role, personId: person.id, name: person.name, qualificationCertNumber: person.qualification_cert_number, idNumber: person.id_number }] : [];
+      }),
       tunnelProhibited: tunnelProhibitions(
         wLines.map((l) => l.tunnel_code),
         {

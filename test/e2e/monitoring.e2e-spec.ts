@@ -3,11 +3,15 @@ import request from 'supertest';
 import type { AlarmView } from '../../src/monitoring/alarms.service.js';
 import { MonitoringService } from '../../src/monitoring/monitoring.service.js';
 import { PositionsService } from '../../src/tracking/positions/positions.service.js';
+import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.constants.js';
+import { encodeAuth, encodeDriverIdentity, encodeRegister } from '../../src/tracking/terminal/jt808/jt808.encoder.js';
+import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser, PASSWORD } from '../helpers/fixtures.js';
 import { loadedTrip, ORIGIN, TrackBuilder } from '../helpers/monitoring-trip.js';
 import { connected } from '../helpers/sockets.js';
 import { createWaybillWorld, type WaybillWorld } from '../helpers/waybill-world.js';
+import { Jt808TestClient } from './jt808-client.js';
 import { eventually, startReceiver, type Receiver } from './notifications-receiver.js';
 
 // Monitoring end to end: a loaded waybill's vehicle reports a trip through PositionsService (the pipeline both
@@ -320,5 +324,35 @@ describe('monitoring', () => {
     await positions.ingest(next);
     await monitoring.settle();
     expect((await alarms(w2.carrier.token, `&vehicleId=${w2.vehicle.id}&ruleId=TR-13`))[0]).toMatchObject({ id: offline!.id, status: 'closed' });
+  });
+
+  it("should check a driver's IC card sent over JT/T 808 against the waybill's crew (TR-16)", async () => {
+    const monitoring = t.app.get(MonitoringService);
+    const w3 = await createWaybillWorld(t);
+    await loadedTrip(t, w3); // loaded: monitored as a trip
+    const phone = `0139${String(Date.now()).slice(-8)}`;
+    expect((await request(t.http).post('/terminals').set(bearer(w3.carrier.token)).send({ phone, vehicleId: w3.vehicle.id })).status).toBe(201);
+    const c = await Jt808TestClient.connect(t.app.get(TerminalServer).port!, phone);
+    try {
+      const reg = await c.request(ID.REGISTER, encodeRegister({ provinceId: 15, cityId: 200, manufacturerId: 'HZW01', model: 'HZ-808', terminalId: 'T16', plateColor: 2, plate: w3.vehicle.plateNumber }));
+      const authCode = (reg.message.body as { authCode: string }).authCode;
+      expect((await c.request(ID.AUTH, encodeAuth({ authCode }))).message.body).toMatchObject({ result: 0 });
+      const [driver] = await t.ds.query(`SELECT id_number FROM people WHERE id = $1`, [w3.driver.id]);
+      const card = (name: string, idCardNumber: string) =>
+        encodeDriverIdentity({ layout: '2019', status: 1, time: new Date(), icReadResult: 0, name, certificateNumber: '', issuingAuthority: '包头市交通运输局', expiry: '2030-01-01', idCardNumber });
+      const stranger = await c.request(ID.DRIVER_IDENTITY, card('张三', '150203199001010011'));
+      expect(stranger.message.body).toMatchObject({ replyId: ID.DRIVER_IDENTITY, result: 0 });
+      await monitoring.settle();
+      const [open] = await eventually(async () => {
+        const found = await alarms(w3.carrier.token, `&vehicleId=${w3.vehicle.id}&ruleId=TR-16`);
+        return found.length ? found : undefined;
+      }, 5_000, 'the TR-16 alarm');
+      expect(open).toMatchObject({ status: 'open', severity: 'alarm', key: 'driver', evidence: expect.objectContaining({ reason: 'not-on-waybill', cardName: '张三' }) });
+      await c.request(ID.DRIVER_IDENTITY, card('司机', driver.id_number));
+      await monitoring.settle();
+      await eventually(async () => ((await alarms(w3.carrier.token, `&vehicleId=${w3.vehicle.id}&ruleId=TR-16`))[0]?.status === 'closed' ? true : undefined), 5_000, 'TR-16 closed');
+    } finally {
+      c.destroy();
+    }
   });
 });

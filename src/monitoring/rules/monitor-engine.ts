@@ -1,5 +1,7 @@
 import { haversineMeters } from '../../waybills/geo.rules.js';
+import type { DriverSignIn } from '../../tracking/positions/position.js';
 import { evaluateCorridor, initialCorridorState, type CorridorState } from './corridor.rules.js';
+import { evaluateCrew, initialCrewState, type CrewState } from './crew.rules.js';
 import { evaluateDrivingTime, initialDrivingState, type DrivingState } from './driving-time.rules.js';
 import { signal, type Emit, type Ep, type EpMap, type Fix, type RuleEnv } from './episode.js';
 import { evaluateEta, initialEtaState, type EtaState } from './eta.rules.js';
@@ -66,6 +68,7 @@ export type MonitorState = {
   offline: OfflineState;
   eta: EtaState;
   expiry: ExpiryState;
+  crew?: CrewState; // TR-16; absent in states stored before it existed
 };
 
 export type EvaluationMode = 'live' | 'record';
@@ -184,6 +187,15 @@ export function evaluateClock(state: VehicleRuleState | null | undefined, now: D
   return { state: s as unknown as VehicleRuleState, signals: out, trip: [] };
 }
 
+// A driver IC card signing in or out (JT/T 808 0x0702): TR-16 against the waybill's crew.
+export function evaluateDriverIdentity(state: VehicleRuleState | null | undefined, signIn: DriverSignIn, ctx: TripContext, config: MonitorConfig = DEFAULT_MONITOR_CONFIG): EvaluationResult {
+  const out: AlarmSignal[] = [];
+  const env: RuleEnv = { ctx, config, emit: { out, historical: false } };
+  const s = syncTrip(load(state), ctx, signIn.at.getTime(), env);
+  s.crew = evaluateCrew(s.crew ?? initialCrewState(), signIn, isInTransit(ctx, config), env);
+  return { state: s as unknown as VehicleRuleState, signals: out, trip: [] };
+}
+
 // Close the record stream now (its open historical episodes end at its last fix).
 export function closeRecord(state: VehicleRuleState | null | undefined): EvaluationResult {
   const s = { ...load(state) };
@@ -211,6 +223,10 @@ function syncTrip(s0: MonitorState, ctx: TripContext, at: number, env: RuleEnv):
   closeEp(s.offline.ep, 'TR-13', '', at, emit, reason);
   closeEp(s.eta.ep, 'TR-17', '', at, emit, reason);
   closeMap(s.expiry.eps, 'TR-12', at, emit, reason);
+  if (s.crew) {
+    closeEp(s.crew.ep, 'TR-16', 'driver', at, emit, reason);
+    s.crew = { ...s.crew, ep: null };
+  }
   s.live = { ...live, corridor: initialCorridorState(), stop: initialStopState(), permit: initialPermitState(), zones: initialZonesState() };
   if (s.rec) {
     if (s.rec.lastMs !== null) closeTrack(s.rec, s.rec.lastMs, { out: emit.out, historical: true }, 'trip-changed');

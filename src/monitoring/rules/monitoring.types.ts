@@ -78,7 +78,11 @@ export type TripContext = {
   approvedZoneIds?: string[];
   // - tunnelProhibited: tunnel categories this load may not enter (ADR 8.6.4, dangerous-goods/tunnel.rules.ts; TR-09).
   tunnelProhibited?: TunnelCategory[];
+  // - crew: the waybill's driver and escort, whom a driver IC card must match (TR-16).
+  crew?: CrewMember[];
 };
+
+export type CrewMember = { role: 'driver' | 'escort'; personId: string; name: string; qualificationCertNumber: string | null; idNumber: string | null };
 
 export type GeofenceRef = { placeId: string; name: string; lat: number; lon: number; geofence: GeoPolygon | null; radiusM: number | null };
 

@@ -68,3 +68,16 @@ export function positionRowProblem(r: PositionRow): string | null {
   if (r.quality != null && !isInt(r.quality, 0, 32767)) return 'quality must be a smallint bit set';
   return null;
 }
+
+// A driver's IC card read by the terminal (JT/T 808 0x0702): signing in (card inserted) or out (card removed).
+// Monitoring compares it with the waybill's crew (TR-16).
+export type DriverSignIn = {
+  vehicleId: string;
+  at: Date; // the card event's time from the terminal, else when it was received
+  inserted: boolean; // false: card removed (signed out)
+  readOk: boolean; // the card could be read (0x0702 IC read result 0)
+  readResult: number | null;
+  name: string | null;
+  certificateNumber: string | null; // 从业资格证号
+  idCardNumber: string | null;
+};

@@ -13,7 +13,7 @@ import { ENV, type Env } from '../../config/env.js';
 import { HealthService } from '../../ops/health.service.js';
 import { MetricsService } from '../../ops/metrics.service.js';
 import { checkPlausibility, qualityFlags, type PlausibilityState } from './plausibility.rules.js';
-import { fromInt32, positionRowProblem, type PositionRecord, type PositionRow } from './position.js';
+import { fromInt32, positionRowProblem, type DriverSignIn, type PositionRecord, type PositionRow } from './position.js';
 import { PgPositionStore } from './position-store.js';
 import { PositionRejectedError, PositionWriter } from './position-writer.js';
 import { POSITIONS_CONFIG, positionsConfig, type PositionsConfig, type PositionsConfigOverrides } from './positions.config.js';
@@ -159,6 +159,7 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly plausibility = new Map<string, PlausibilityState>();
   private readonly lastLive = new Map<string, number>();
   private readonly listeners = new Set<LiveListener>();
+  private readonly driverListeners = new Set<(signIn: DriverSignIn) => void>();
   private readonly historyListeners = new Set<LiveListener>();
   private readonly flaggedCounter?: Counter<'flag'>;
   private maintenanceTimer?: NodeJS.Timeout;
@@ -272,6 +273,23 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
   onHistory(listener: LiveListener): () => void {
     this.historyListeners.add(listener);
     return () => this.historyListeners.delete(listener);
+  }
+
+  // Driver IC-card sign-ins and sign-outs reported by terminals (JT/T 808 0x0702): monitoring checks them against
+  // the waybill's crew (TR-16). Returns the unsubscribe function.
+  onDriverIdentity(listener: (signIn: DriverSignIn) => void): () => void {
+    this.driverListeners.add(listener);
+    return () => this.driverListeners.delete(listener);
+  }
+
+  driverIdentity(signIn: DriverSignIn): void {
+    for (const l of this.driverListeners) {
+      try {
+        l(signIn);
+      } catch (err) {
+        this.logger.error({ msg: 'a driver-identity listener failed', err });
+      }
+    }
   }
 
   // For the socket servers: stop reading while saturated, resume on 'drain'.

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { PositionRecord } from '../positions/position.js';
+import type { DriverSignIn, PositionRecord } from '../positions/position.js';
 import { PositionRejectedError } from '../positions/position-writer.js';
 import { JT808_MESSAGE_ID, JT808_PLATFORM_RESULT, JT808_REGISTER_RESULT, type Jt808PlatformResult, type Jt808RegisterResult } from './jt808/jt808.constants.js';
 import { decodeJt808, type Jt808DecodeResult, type Jt808Header, type Jt808Message, type Jt808Version } from './jt808/jt808.decoder.js';
@@ -54,7 +54,7 @@ type Log = { log(msg: string): void; warn(msg: string): void; debug(msg: string)
 // What a session needs from the server; a plain object in the unit specs.
 export interface SessionHost {
   readonly directory: TerminalDirectory;
-  readonly positions: { ingest(records: readonly PositionRecord[]): Promise<unknown> };
+  readonly positions: { ingest(records: readonly PositionRecord[]): Promise<unknown>; driverIdentity?(signIn: DriverSignIn): void };
   readonly metrics: TerminalMetrics;
   readonly logger: Log;
   readonly limits: SessionLimits;
@@ -394,11 +394,23 @@ export class Jt808Session {
         return this.store(h, mapped, m.body.batchType);
       }
       case 'driverIdentity': {
-        // Recorded as a log line for now (vehicle, sign-in/out, masked certificate number); the driver-on-board
-        // check against the waybill's crew is for monitoring to do later.
+        // Logged (vehicle, sign-in/out, masked certificate number) and handed to monitoring, which checks the card
+        // against the waybill's crew (TR-16). 2011 terminals send no status: a report with a name is a sign-in.
         const d = m.body;
         const event = d.status === 2 ? 'card removed' : d.status === 1 ? (d.icReadResult === 0 ? 'card read' : `card read failed (${d.icReadResult})`) : 'identity';
         this.host.logger.log(`jt808 #${this.id} ${this.who()}: driver ${event}, certificate ${maskCertificate(d.certificateNumber)}`);
+        if (this.vehicleId) {
+          this.host.positions.driverIdentity?.({
+            vehicleId: this.vehicleId,
+            at: d.time ?? new Date(),
+            inserted: d.status !== 2,
+            readOk: d.status === null || d.icReadResult === 0,
+            readResult: d.icReadResult,
+            name: d.name,
+            certificateNumber: d.certificateNumber,
+            idCardNumber: d.idCardNumber,
+          });
+        }
         return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
       }
       default:
