@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import request from 'supertest';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, describeWithBrowser, horizontalOverflow, launchBrowser, PHONE, screenshot, signIn, watchErrors, type TestBrowser } from '../helpers/browser.js';
-import { consoleWorld, reportAt, type ConsoleWorld } from '../helpers/console-world.js';
+import { consoleWorld, reportAt, waybillOnTheRoad, type ConsoleWorld } from '../helpers/console-world.js';
 import { PASSWORD } from '../helpers/fixtures.js';
 import { issuedWaybill } from '../helpers/waybill-world.js';
 
@@ -114,4 +114,58 @@ describeWithBrowser('web console: loading gate', () => {
     await screenshot(page, 'gate-passed');
     await ctx.close();
   }, 90_000);
+
+  it('should let the consignee confirm receipt, closing the loop, or open a discrepancy that the shipper resolves', async () => {
+    const arrived = async () => {
+      const x = await consoleWorld(t);
+      // 20 t of gasoline declared and loaded: in a tank it is high-consequence (ADR 1.10.3.1.2), so zero tolerance
+      const wb = await waybillOnTheRoad(t, x, 20);
+      const res = await request(t.http).post(`/waybills/${wb.id}/transitions`).set(bearer(x.carrier.token)).send({ action: 'arrive' });
+      expect([res.status, res.body.status]).toEqual([200, 'arrived']);
+      return { x, wb };
+    };
+    const receive = async (x: ConsoleWorld, id: string, tonnes: string | null) => {
+      const ctx = await b.context(PHONE);
+      const page = await ctx.newPage();
+      const errors = watchErrors(page);
+      await signIn(page, t.url, x.consignee.username, PASSWORD);
+      await page.goto(`${t.url}/shipments/${id}`);
+      await page.waitForSelector('[data-testid=receipt]');
+      expect(await page.inputValue('[data-testid=received-1]')).toBe('20'); // what was loaded, by default
+      if (tonnes !== null) await page.fill('[data-testid=received-1]', tonnes);
+      await page.click('[data-testid=receipt-confirm]');
+      return { ctx, page, errors };
+    };
+
+    // As loaded: reconciliation closes the loop.
+    const one = await arrived();
+    const ok = await receive(one.x, one.wb.id, null);
+    await ok.page.waitForSelector('[data-testid=waybill-status][data-status=closed]');
+    await screenshot(ok.page, 'receipt-closed');
+    expect(ok.errors).toEqual([]);
+    await ok.ctx.close();
+    const closed = await request(t.http).get(`/waybills/${one.wb.id}`).set(bearer(one.x.shipper.token));
+    expect(closed.body.lines[0]).toMatchObject({ loadedQuantity: 20, receivedQuantity: 20 });
+
+    // 3 t short: a discrepancy, listed for the consignee (who cannot resolve it) and resolved by the shipper.
+    const two = await arrived();
+    const short = await receive(two.x, two.wb.id, '17');
+    await short.page.waitForSelector('[data-testid=waybill-status][data-status=discrepancy]');
+    await short.page.waitForSelector('[data-testid=discrepancy-issues] li[data-code=QUANTITY_OUT_OF_TOLERANCE]');
+    expect(await short.page.locator('[data-testid=resolve]').count()).toBe(0);
+    await screenshot(short.page, 'receipt-discrepancy');
+    await short.ctx.close();
+    const ctx = await b.context(DESKTOP);
+    const page = await ctx.newPage();
+    await signIn(page, t.url, two.x.shipper.username, PASSWORD);
+    await page.goto(`${t.url}/shipments/${two.wb.id}`);
+    await page.waitForSelector('[data-testid=discrepancy-issues] li[data-code=QUANTITY_OUT_OF_TOLERANCE]');
+    await page.fill('[data-testid=resolution]', '途中罐体计量偏差，已与收货人核实并补发');
+    await page.click('[data-testid=resolve]');
+    await page.waitForSelector('[data-testid=waybill-status][data-status=closed]');
+    await ctx.close();
+    const events = await request(t.http).get(`/waybills/${two.wb.id}/events`).set(bearer(two.x.shipper.token));
+    const types = (events.body.items ?? events.body).map((e: { type: string }) => e.type);
+    expect(types.slice(-3)).toEqual(['deliver', 'reconcile-discrepancy', 'resolve-discrepancy']);
+  }, 120_000);
 });

@@ -35,7 +35,7 @@ export const reportAt = (t: TestApp, vehicleId: string, at: Date, lat = 39.6, lo
   );
 
 // Issued, checked, loaded and departed: the trip the live map follows.
-export async function waybillOnTheRoad(t: TestApp, w: ConsoleWorld) {
+export async function waybillOnTheRoad(t: TestApp, w: ConsoleWorld, loadedTonnes = 19.9) {
   const wb = await issuedWaybill(t, w);
   await reportAt(t, w.vehicle.id, new Date());
   const ok = async (res: request.Response, what: string) => {
@@ -49,7 +49,7 @@ export async function waybillOnTheRoad(t: TestApp, w: ConsoleWorld) {
     await request(t.http)
       .post(`/loading/${wb.id}/finish`)
       .set(bearer(w.loader.token))
-      .send({ lines: [{ lineNo: 1, loadedQuantity: 19.9 }], seals: ['F-01'], fillingRatioPct: 90, closures: { ok: true } }),
+      .send({ lines: [{ lineNo: 1, loadedQuantity: loadedTonnes }], seals: ['F-01'], fillingRatioPct: 90, closures: { ok: true } }),
     'finish',
   );
   await ok(await request(t.http).post(`/waybills/${wb.id}/transitions`).set(bearer(w.carrier.token)).send({ action: 'depart' }), 'depart');

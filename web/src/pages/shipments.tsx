@@ -4,7 +4,7 @@ import { api, ApiError, qs, type Me } from '../api';
 import { fmtTime, L, msg, STATUS, statusLabel, useLang } from '../i18n';
 import { link, navigate } from '../router';
 
-type Line = { lineNo: number; unNumber: string; name: string; hazardClass: string; packingGroup: string | null; labels: string[]; declaredQuantity: number; unit: string; packagingType: string | null; packageCount: number | null; loadedQuantity: number | null; receivedQuantity: number | null };
+type Line = { lineNo: number; unNumber: string; name: string; hazardClass: string; packingGroup: string | null; labels: string[]; declaredQuantity: number; unit: string; packagingType: string | null; packageCount: number | null; loadedQuantity: number | null; loadedPackages?: number | null; receivedQuantity: number | null };
 type Waybill = {
   id: string;
   number: string;
@@ -509,6 +509,7 @@ function WaybillDetail({ id, me }: { id: string; me: Me }) {
       </div>
       {roles.includes('carrier') && w.status === 'draft' && <Dispatch w={w} onDone={load} />}
       {roles.includes('consignee') && w.status === 'arrived' && <Receipt w={w} onDone={load} />}
+      {w.status === 'discrepancy' && <Discrepancy w={w} canResolve={roles.includes('shipper') || roles.includes('authority')} onDone={load} />}
       {print && (
         <div class="print-view" data-testid="print-view">
           <div class="row">
@@ -635,9 +636,89 @@ function Dispatch({ w, onDone }: { w: Waybill; onDone: () => void }) {
   );
 }
 
-// The consignee confirms receipt: quantities, packages, seals.
+type ReconciliationIssue = { code: string; line: number | null; field: string | null; expected: number | null; actual: number | null; difference?: number | null; allowed: number | null; message: string };
+
+// The server's message is English; in Chinese the issue is told from its fields.
+const FIELD_ZH: Record<string, string> = { declared: '申报', loaded: '装货', received: '收货', packagesDeclared: '申报件数', packagesLoaded: '装货件数', packagesReceived: '收货件数', tolerance: '允许偏差' };
+function issueText(i: ReconciliationIssue, unit: string): string {
+  if (L('zh', 'en') === 'en') return i.message;
+  const field = FIELD_ZH[i.field ?? ''] ?? i.field ?? '';
+  const u = i.field?.startsWith('packages') ? '件' : ` ${unit}`;
+  switch (i.code) {
+    case 'QUANTITY_OUT_OF_TOLERANCE':
+    case 'PACKAGE_COUNT_MISMATCH':
+      return `${field} ${i.actual}${u}，应为 ${i.expected}${u}，相差 ${i.difference ?? (i.actual ?? 0) - (i.expected ?? 0)}${u}，${i.allowed === 0 ? '零容差' : `允许 ±${i.allowed}${u}`}`;
+    case 'MISSING_RECEIVED':
+    case 'MISSING_LOADED':
+    case 'MISSING_PACKAGE_COUNT':
+      return `缺少${field}数据`;
+    default:
+      return i.message;
+  }
+}
+
+// What reconciliation found (the last reconcile-discrepancy event), and for the shipper or an authority of the
+// region the resolution that closes the loop.
+function Discrepancy({ w, canResolve, onDone }: { w: Waybill; canResolve: boolean; onDone: () => void }) {
+  const [issues, setIssues] = useState<ReconciliationIssue[] | null>(null);
+  const [sealsIntact, setSealsIntact] = useState(true);
+  const [resolution, setResolution] = useState('');
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<{ items?: { type: string; payload: { issues?: ReconciliationIssue[]; sealsIntact?: boolean } }[] }>(`/waybills/${w.id}/events`)
+      .then((res) => {
+        const events = res.items ?? (res as unknown as { type: string; payload: { issues?: ReconciliationIssue[]; sealsIntact?: boolean } }[]);
+        const last = [...events].reverse().find((e) => e.type === 'reconcile-discrepancy');
+        setIssues(last?.payload.issues ?? []);
+        setSealsIntact(last?.payload.sealsIntact ?? true);
+      })
+      .catch((x) => setError((x as Error).message));
+  }, [w.id, w.version]);
+  return (
+    <form
+      class="card"
+      data-testid="discrepancy"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        try {
+          await api(`/waybills/${w.id}/resolve`, { method: 'POST', json: { resolution } });
+          onDone();
+        } catch (x) {
+          setError((x as Error).message);
+        }
+      }}
+    >
+      <h2>{L('收货差异', 'Delivery discrepancy')}</h2>
+      <ul data-testid="discrepancy-issues">
+        {!sealsIntact && <li data-code="SEALS_BROKEN">{L('铅封不完好', 'Seals not intact')}</li>}
+        {(issues ?? []).map((i) => (
+          <li data-code={i.code}>
+            {i.line !== null ? `${L('第', 'Line ')}${i.line}${L('行', '')}: ` : ''}
+            {issueText(i, w.lines.find((l) => l.lineNo === i.line)?.unit ?? '')}
+          </li>
+        ))}
+      </ul>
+      {canResolve && (
+        <>
+          <label>
+            {L('处理结论', 'Resolution')}
+            <textarea data-testid="resolution" required minLength={2} maxLength={2000} value={resolution} onInput={(e) => setResolution(e.currentTarget.value)} />
+          </label>
+          <button class="primary" data-testid="resolve">
+            {L('处理并关闭', 'Resolve and close')}
+          </button>
+        </>
+      )}
+      {error && <p class="error">{error}</p>}
+    </form>
+  );
+}
+
+// The consignee confirms receipt: quantities, packages (for packaged lines), seals.
 function Receipt({ w, onDone }: { w: Waybill; onDone: () => void }) {
   const [qty, setQty] = useState<Record<number, string>>({});
+  const [pkgs, setPkgs] = useState<Record<number, string>>({});
+  const expectedPackages = (l: Line) => l.loadedPackages ?? l.packageCount;
   const [sealsIntact, setSealsIntact] = useState(true);
   const [note, setNote] = useState('');
   const [error, setError] = useState('');
@@ -650,7 +731,14 @@ function Receipt({ w, onDone }: { w: Waybill; onDone: () => void }) {
         try {
           await api(`/waybills/${w.id}/delivery`, {
             method: 'POST',
-            json: { lines: w.lines.map((l) => ({ lineNo: l.lineNo, receivedQuantity: Number(qty[l.lineNo] ?? l.loadedQuantity ?? l.declaredQuantity) })), sealsIntact, ...(note ? { note } : {}) },
+            json: {
+              lines: w.lines.map((l) => {
+                const packages = pkgs[l.lineNo] ?? (expectedPackages(l) === null || expectedPackages(l) === undefined ? undefined : String(expectedPackages(l)));
+                return { lineNo: l.lineNo, receivedQuantity: Number(qty[l.lineNo] ?? l.loadedQuantity ?? l.declaredQuantity), ...(packages !== undefined ? { receivedPackages: Number(packages) } : {}) };
+              }),
+              sealsIntact,
+              ...(note ? { note } : {}),
+            },
           });
           onDone();
         } catch (x) {
@@ -660,10 +748,18 @@ function Receipt({ w, onDone }: { w: Waybill; onDone: () => void }) {
     >
       <h2>{L('收货确认', 'Confirm receipt')}</h2>
       {w.lines.map((l) => (
-        <label>
-          UN{l.unNumber} {l.name} ({L('装货', 'loaded')} {l.loadedQuantity ?? l.declaredQuantity} {l.unit})
-          <input type="number" step="any" min="0" value={qty[l.lineNo] ?? String(l.loadedQuantity ?? l.declaredQuantity)} onInput={(e) => setQty({ ...qty, [l.lineNo]: e.currentTarget.value })} />
-        </label>
+        <>
+          <label>
+            UN{l.unNumber} {l.name} ({L('装货', 'loaded')} {l.loadedQuantity ?? l.declaredQuantity} {l.unit})
+            <input type="number" step="any" min="0" data-testid={`received-${l.lineNo}`} value={qty[l.lineNo] ?? String(l.loadedQuantity ?? l.declaredQuantity)} onInput={(e) => setQty({ ...qty, [l.lineNo]: e.currentTarget.value })} />
+          </label>
+          {expectedPackages(l) !== null && expectedPackages(l) !== undefined && (
+            <label>
+              {L('件数', 'Packages')} ({L('装货', 'loaded')} {expectedPackages(l)})
+              <input type="number" step="1" min="0" data-testid={`received-packages-${l.lineNo}`} value={pkgs[l.lineNo] ?? String(expectedPackages(l))} onInput={(e) => setPkgs({ ...pkgs, [l.lineNo]: e.currentTarget.value })} />
+            </label>
+          )}
+        </>
       ))}
       <label class="check">
         <input type="checkbox" checked={sealsIntact} onChange={(e) => setSealsIntact(e.currentTarget.checked)} />
@@ -674,7 +770,7 @@ function Receipt({ w, onDone }: { w: Waybill; onDone: () => void }) {
         <input value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </label>
       {error && <p class="error">{error}</p>}
-      <button class="primary">{L('确认收货', 'Confirm receipt')}</button>
+      <button class="primary" data-testid="receipt-confirm">{L('确认收货', 'Confirm receipt')}</button>
     </form>
   );
 }
