@@ -23,7 +23,7 @@
 //
 // "All rules on": prepareMonitoring() gives every simulated vehicle a waybill in transit on a planned route of
 // realistic length (as `bench:ingest -- --rules on` does), so that every rule evaluates every position.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -69,6 +69,17 @@ function parseFlags(argv: string[]): Flags {
 
 const ADMIN_PASSWORD = 'soak-admin-password-808';
 
+// User + system CPU seconds of a process so far (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s).
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 // The monitoring module's hook. Returns what was done, for the report.
 async function prepareMonitoring(databaseUrl: string, fleet: Fleet): Promise<string> {
   const db = new pg.Client({ connectionString: databaseUrl });
@@ -111,11 +122,13 @@ type Sample = {
 //   noise (an earlier run called the heap "GROWING" from 125 -> 146 MiB that way). The live heap tells growth.
 type Series = { name: string; unit: (x: number) => string; pick: (s: Sample) => number; rule: 'peak' | 'mean' | 'shown'; factor?: number; noise?: number };
 
-function verdict(samples: Sample[], s: Series) {
+// Start, end and peak over the whole run; the verdict over the samples after warm-up.
+function verdict(all: Sample[], samples: Sample[], s: Series) {
+  const whole = all.map(s.pick).filter(Number.isFinite);
   const v = samples.map(s.pick).filter(Number.isFinite);
-  const start = v[0] ?? NaN;
-  const end = v.at(-1) ?? NaN;
-  const peak = Math.max(...v);
+  const start = whole[0] ?? NaN;
+  const end = whole.at(-1) ?? NaN;
+  const peak = Math.max(...whole);
   const q = Math.max(1, Math.floor(v.length / 4));
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
   const firstHalf = v.slice(0, 2 * q);
@@ -189,6 +202,8 @@ async function main(flags: Flags): Promise<number> {
   const { SIMULATOR_ROUTES } = await fromDist('tracking/simulator/simulator.routes.js');
   let acked = 0;
   const durationS = flags.minutes * 60;
+  const cpuAtStart = cpuSeconds(app.child.pid!);
+  const loadStarted = Date.now();
   const simulation = runSimulation({
     host: '127.0.0.1',
     port: app.terminalPort,
@@ -256,6 +271,8 @@ async function main(flags: Flags): Promise<number> {
   );
   onCleanup(() => snapshotTimers.forEach(clearTimeout));
   const stats = await simulation;
+  const serverCpuS = cpuSeconds(app.child.pid!) - cpuAtStart;
+  const loadS = (Date.now() - loadStarted) / 1000;
   clearInterval(timer);
   snapshotTimers.forEach(clearTimeout);
   await sleep(1_000);
@@ -276,7 +293,7 @@ async function main(flags: Flags): Promise<number> {
   // the verdicts; a run under 10 minutes is too short for them to mean much, and says so.
   const warm = samples.filter((s) => s.t >= Math.min(300, durationS / 4));
   const indicative = durationS < 600 ? ' (run under 10 min: indicative only)' : '';
-  const verdicts = series.map((s) => verdict(warm, s));
+  const verdicts = series.map((s) => verdict(samples, warm, s));
   const errors = app.errorLines.length;
   console.log('\nSoak summary');
   console.log(`  load: ${flags.terminals} terminals, ${flags.rate} positions/s offered for ${flags.minutes} min, ${flags.watchers} watchers; ${monitoring}`);
@@ -285,6 +302,12 @@ async function main(flags: Flags): Promise<number> {
       `ACK latency p50 ${stats.latencyMs.p50} / p99 ${stats.latencyMs.p99} ms; disconnects ${stats.disconnects}`,
   );
   console.log(`  watchers received ${watcherPositions} positions`);
+  // CPU time is less disturbed by other processes than rates are: the figure to compare across runs.
+  const cpuMsPerPosition = (1000 * serverCpuS) / Math.max(1, stats.acked);
+  console.log(
+    `  server process CPU: ${serverCpuS.toFixed(1)} s in ${loadS.toFixed(0)} s of load (${((100 * serverCpuS) / loadS).toFixed(0)} % of a core), ` +
+      `${cpuMsPerPosition.toFixed(3)} ms per acknowledged position (all its threads: main, GC helpers, libuv; PostgreSQL not included)`,
+  );
   for (const v of verdicts) console.log(`  ${v.name.padEnd(26)} start ${v.start.padStart(10)}  end ${v.end.padStart(10)}  peak ${v.peak.padStart(10)}  (${v.basis}): ${v.verdict}${indicative}`);
   console.log(`  error-level log lines: ${errors}${errors ? `; first: ${app.errorLines[0]!.slice(0, 300)}` : ''}`);
   const growing = verdicts.filter((v) => v.verdict === 'GROWING').map((v) => v.name);
@@ -307,8 +330,9 @@ async function main(flags: Flags): Promise<number> {
   if (flags.heapSnapshots.length) {
     const files = readdirSync(flags.snapshotDir).filter((f) => f.endsWith('.heapsnapshot')).sort();
     console.log(`  heap snapshots in ${flags.snapshotDir}: ${files.join(', ') || 'none written'}; compare: node dist/bench/heap-diff.js <earlier> <later>`);
+    console.log('  note: each snapshot stopped the server for a while: latency, event-loop delay and RSS around them are not the steady state');
   }
-  if (flags.json) console.log(JSON.stringify({ soak: { flags, monitoring, stats: { ...stats, authCodes: undefined }, watcherPositions, verdicts, errors, dropped, keptUp, ok, samples } }));
+  if (flags.json) console.log(JSON.stringify({ soak: { flags, monitoring, stats: { ...stats, authCodes: undefined }, watcherPositions, serverCpuS, loadS, cpuMsPerPosition, verdicts, errors, dropped, keptUp, ok, samples } }));
   await app.kill('SIGTERM');
   return ok ? 0 : 1;
 }
