@@ -155,14 +155,16 @@ async function pgScenario(flags: Flags): Promise<number> {
   const ackedAtStop = fleet.refresh().acked;
   say(`PostgreSQL stopped (acknowledged so far ${ackedAtStop})`);
   await sleep(1_500);
+  const ackedAtGrace = fleet.refresh().acked;
   const health = await api(app.url, 'GET', '/health').catch((e: Error) => ({ status: 0, body: e.message }));
   say(`/health while PostgreSQL is away: ${health.status} ${JSON.stringify(health.body).slice(0, 400)}`);
   await sleep(flags.outageS * 1000 - 1_500);
   const ackedDuring = fleet.refresh().acked - ackedAtStop;
+  const ackedAfterGrace = fleet.refresh().acked - ackedAtGrace;
   const rssDuring = rss.filter((r) => r.phase === 'pg down').map((r) => r.rss);
   phase = 'pg up';
   await pg.start();
-  say(`PostgreSQL started again; acknowledgements while it was away: ${ackedDuring}`);
+  say(`PostgreSQL started again; acknowledgements while it was away: ${ackedDuring} (${ackedAfterGrace} after the first 1.5 s)`);
   await waitFor('ACKs again', () => fleet.refresh().acked > ackedAtStop + ackedDuring, 60_000);
   const resumedAfter = Math.round((Date.now() - t0) / 1000);
   say(`acknowledgements resumed (t=${resumedAfter}s); sending for ${flags.phaseS} s more`);
@@ -183,8 +185,29 @@ async function pgScenario(flags: Flags): Promise<number> {
   say(`error-level log lines: ${errors}${errors ? `, e.g. ${app.errorLines[0]!.slice(0, 300)}` : ''}`);
   // A batch whose COMMIT reached PostgreSQL just before it stopped may be answered in the first moments; after
   // that nothing may be acknowledged until it is back (the 1.5 s grace covers the in-flight commits).
-  const okay = drained && app.alive() && stored.ackedMissing === 0 && stored.duplicates === 0 && ackedDuring <= flags.terminals * 2 && healthAfter.status === 200;
-  if (flags.json) console.log(JSON.stringify({ pgRss: rss }));
+  const okay =
+    drained && app.alive() && stored.ackedMissing === 0 && stored.duplicates === 0 && ackedDuring <= flags.terminals * 2 && ackedAfterGrace === 0 && healthAfter.status === 200;
+  if (flags.json) {
+    console.log(JSON.stringify({ pgRss: rss }));
+    console.log(
+      JSON.stringify({
+        pg: {
+          ackedAtStop,
+          ackedDuring,
+          ackedAfterGrace,
+          resumedAfterS: resumedAfter,
+          drained,
+          alive: app.alive(),
+          healthDuring: health.status,
+          healthAfter: healthAfter.status,
+          rssBeforeMax: Math.max(...before),
+          rssDuringMax: Math.max(...rssDuring),
+          rssPeak: peak,
+          errorLines: errors,
+        },
+      }),
+    );
+  }
   say(okay ? 'PASS: ingest held back while PostgreSQL was away, resumed, and lost nothing acknowledged' : `FAIL (drained ${drained}, acked during outage ${ackedDuring})`);
   await app.kill('SIGTERM');
   return okay ? 0 : 1;

@@ -79,6 +79,7 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
   private flushing?: Promise<void>;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly recentTrip = new Map<string, number>();
+  private tripsSweepAt = 0;
   private readonly evalSeconds: Histogram;
   private readonly dropped: Counter;
   // Figures for benchmarks: positions evaluated and the time spent in the rules.
@@ -102,6 +103,14 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
       buckets: [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2],
     });
     this.dropped = metrics.counter({ name: 'hazway_monitor_positions_dropped_total', help: 'Positions not evaluated because monitoring was too far behind' });
+    const backlog = () => this.pendingPositions;
+    metrics.gauge({
+      name: 'hazway_monitor_pending_positions',
+      help: `Positions waiting for the monitoring rules (beyond ${MAX_PENDING} they are dropped)`,
+      collect() {
+        this.set(backlog());
+      },
+    });
     const episodes = this.alarms;
     metrics.gauge({
       name: 'hazway_alarms_open',
@@ -320,6 +329,13 @@ export class MonitoringService implements OnApplicationBootstrap, OnModuleDestro
   // another waybill than the cached one (a new trip began).
   private async tripsFor(ids: readonly string[], items: readonly { p: LivePosition }[]): Promise<Map<string, TripInfo>> {
     const now = Date.now();
+    // Contexts of vehicles that stopped reporting (and have no trip for the clock to refresh) are dropped after
+    // a second TTL, with the planned routes they hold: the map follows the vehicles seen lately, not every
+    // vehicle ever seen.
+    if (now >= this.tripsSweepAt) {
+      for (const [id, c] of this.trips) if (c.expires <= now - TRIP_TTL_MS) this.trips.delete(id);
+      this.tripsSweepAt = now + TRIP_TTL_MS;
+    }
     const stale = new Set<string>();
     for (const id of ids) {
       const c = this.trips.get(id);

@@ -2,6 +2,7 @@ import polylineCodec from '@googlemaps/polyline-codec';
 import { tunnelProhibitions } from '../dangerous-goods/tunnel.rules.js';
 import type { GeoPolygon } from '../waybills/place.entity.js';
 import type { GeofenceRef, TripContext } from './rules/monitoring.types.js';
+import { RouteCache } from './route-cache.js';
 
 const { decode } = polylineCodec;
 
@@ -35,23 +36,9 @@ const noTrip = (vehicleId: string): TripContext => ({
   approvedZoneIds: [],
 });
 
-// Decoded planned routes by waybill id and encoded text: a polyline of a few thousand points is decoded once per
-// trip, not once per context reload.
-const routeCache = new Map<string, { encoded: string; route: [number, number][] }>();
-function decodeRoute(waybillId: string, encoded: string | null): [number, number][] | null {
-  if (!encoded) return null;
-  const hit = routeCache.get(waybillId);
-  if (hit && hit.encoded === encoded) return hit.route;
-  let route: [number, number][];
-  try {
-    route = decode(encoded, 5) as [number, number][];
-  } catch {
-    return null;
-  }
-  if (routeCache.size > 50_000) routeCache.clear();
-  routeCache.set(waybillId, { encoded, route });
-  return route;
-}
+// Decoded planned routes, bounded (route-cache.ts).
+const routes = new RouteCache((encoded) => decode(encoded, 5) as [number, number][]);
+const decodeRoute = (encoded: string | null) => routes.route(encoded, Date.now());
 
 // Loads what the rules need to know about each vehicle's current trip, in a fixed number of queries per batch of
 // vehicles (not per vehicle): owner, the waybill with goods on board, its goods classes and flags, permits,
@@ -144,7 +131,7 @@ export async function loadTripInfos(query: Query, vehicleIds: readonly string[])
       ...noTrip(v.id),
       waybillId: w.id,
       waybillStatus: w.status,
-      plannedRoute: decodeRoute(w.id, w.planned_route),
+      plannedRoute: decodeRoute(w.planned_route),
       // Highly toxic goods, explosives (class 1) and goods travelling under a permit follow a permit route (TR-06).
       permitGoods: wPermits.length > 0 || flags.some((f) => f.highlyToxic) || classes.some((c) => c === '1' || c.startsWith('1.')),
       stopSensitiveGoods: flags.some((f) => f.highlyToxic || f.explosivePrecursor),

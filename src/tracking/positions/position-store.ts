@@ -97,6 +97,11 @@ export class PgPositionStore implements PositionStore {
     let failure: Error | undefined;
     try {
       if (!this.ready.has(client)) {
+        // pg-pool listens for 'error' only while a client is idle (it removes its listener at checkout). Should the
+        // server end the connection while this client is checked out but between two queries (PostgreSQL
+        // stopping), the client would emit 'error' with no listener: an uncaught exception that ends the process.
+        // The batch fails through its query anyway, and release(failure) discards the client.
+        client.on('error', () => undefined);
         await client.query(CREATE_BATCH_TABLE_SQL);
         this.ready.add(client);
       }
