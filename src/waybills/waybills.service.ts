@@ -313,8 +313,10 @@ export class WaybillsService {
     const hash = documentHash(document);
     const qr = await this.qr.sign({ n: w.number, v: version, h: hash.slice(0, 32), t: at.toISOString() });
     for (const permit of ctx.permits) if (permit.singleUse) await this.permits.consume(permit.id, w.id, m);
-    // Round-tripped through JSON like the jsonb column, so the in-memory row equals the stored one.
-    const certificateSnapshot = JSON.parse(JSON.stringify(ctx.certificates(at))) as Record<string, unknown>;
+    // Round-tripped through JSON like the jsonb column, so the in-memory row equals the stored one (the same text is
+    // what gets stored).
+    const certificateJson = JSON.stringify(ctx.certificates(at));
+    const certificateSnapshot = JSON.parse(certificateJson) as Record<string, unknown>;
     const values = { status: to, version, documentHash: hash, qr, issuedAt: w.issuedAt ?? at, certificateSnapshot };
     const { type, ...payload } = event;
     const ev = this.eventRow(w, { type, from: w.status, to, actor, role, payload: { ...payload, version, documentHash: hash }, version }, ctx.lastEvent);
@@ -331,7 +333,7 @@ export class WaybillsService {
           WHERE id = $1 RETURNING row_version, updated_at
        )
        SELECT row_version, updated_at FROM waybill`,
-      [w.id, version, JSON.stringify(document), hash, qr, ...ev.slice(1), to, values.issuedAt, JSON.stringify(certificateSnapshot)],
+      [w.id, version, JSON.stringify(document), hash, qr, ...ev.slice(1), to, values.issuedAt, certificateJson],
     );
     return {
       changes: { ...values, rowVersion: stamp!.row_version, updatedAt: stamp!.updated_at } satisfies Partial<Waybill>,
