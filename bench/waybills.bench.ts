@@ -262,13 +262,14 @@ async function main(b: BenchApp): Promise<number> {
 
   // 2b. issue the others, measured
   log(`issue ${drafts.length} drafts at ${CONFIG.concurrency} clients...`);
+  // Only this database's backends (open now: the app's pool is warm): other work on a shared server does not count.
+  // (Before the statement count starts: finding them is a statement of its own.)
+  const dbIssue = await backendCpuMeter(b.databaseUrl);
   if (process.env.BENCH_SQL_LOG) sql.record();
   q0 = sql.count;
   const cpuIssue = cpuMeter();
   const threadsIssue = threadCpuMeter([process.pid, load.tid]);
   const pgIssue = postgresCpuMeter();
-  // Only this database's backends (open now: the app's pool is warm): other work on a shared server does not count.
-  const dbIssue = await backendCpuMeter(b.databaseUrl);
   const elu0 = performance.eventLoopUtilization();
   const stopProfile = await cpuProfile('issue');
   const issuedRun = await load.run(
