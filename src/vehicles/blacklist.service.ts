@@ -28,6 +28,26 @@ export type BlacklistStatus = {
   entries: { id: string; reason: string; issuedBy: { id: string; name: string }; validFrom: string; validUntil: string | null }[];
 };
 
+// The entries not lifted against any of `subjects` (or the same identity), oldest first, before the day's filter
+// (activeEntries): `columns` selects from alias b, parameters are numbered from `first`. One condition per subject
+// type with the ids as an array, not one per subject: the same rows, but a statement whose planning cost does not
+// grow with the subjects (a waybill issue asks about eight at once). Plain SQL: waybill issue and every pre-loading
+// check come through here; waybill issue puts it inside its one read statement.
+export function blacklistQuery(subjects: readonly BlacklistSubject[], columns: string, first = 1): { text: string; params: unknown[] } {
+  const types = [...new Set(subjects.map((s) => s.type))];
+  const params: unknown[] = [];
+  const conditions = types.map((type) => {
+    params.push(type, [...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))]);
+    const n = first + params.length - 1;
+    const ids = `ANY($${n}::uuid[])`;
+    return `(b.subject_type = $${n - 1} AND (b.subject_id = ${ids} OR b.subject_id IN (${SAME_IDENTITY[type](ids)})))`;
+  });
+  return {
+    text: `SELECT ${columns} FROM blacklist_entries b WHERE b.lifted_at IS NULL AND (${conditions.length ? conditions.join(' OR ') : 'false'}) ORDER BY b.valid_from, b.id`,
+    params,
+  };
+}
+
 const actorOf = (p: Principal, requestId?: string): Actor => ({ userId: p.userId, apiKeyId: p.apiKeyId, requestId });
 
 const NOT_FOUND = () => new NotFoundError('BLACKLIST_ENTRY_NOT_FOUND', 'No such blacklist entry');
@@ -55,20 +75,8 @@ export class BlacklistService {
   // transaction manager to read inside it.
   async activeFor(subjects: readonly BlacklistSubject[], day: string, m: EntityManager = this.ds.manager): Promise<BlacklistEntry[]> {
     if (!subjects.length) return [];
-    // One condition per subject type with the ids as an array, not one per subject: the same rows, but a statement
-    // whose planning cost does not grow with the subjects (a waybill issue asks about eight at once). Plain SQL:
-    // waybill issue and every pre-loading check come through here.
-    const types = [...new Set(subjects.map((s) => s.type))];
-    const params: unknown[] = [];
-    const conditions = types.map((type) => {
-      params.push(type, [...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))]);
-      const ids = `ANY($${params.length}::uuid[])`;
-      return `(b.subject_type = $${params.length - 1} AND (b.subject_id = ${ids} OR b.subject_id IN (${SAME_IDENTITY[type](ids)})))`;
-    });
-    const rows: BlacklistEntry[] = await m.query(
-      `SELECT ${entityColumns(m, BlacklistEntry, 'b')} FROM blacklist_entries b WHERE b.lifted_at IS NULL AND (${conditions.join(' OR ')}) ORDER BY b.valid_from, b.id`,
-      params,
-    );
+    const q = blacklistQuery(subjects, entityColumns(m, BlacklistEntry, 'b'));
+    const rows: BlacklistEntry[] = await m.query(q.text, q.params);
     return activeEntries(rows, day);
   }
 

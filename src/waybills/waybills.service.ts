@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource, In, type EntityManager } from 'typeorm';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { Organisation } from '../accounts/organisation.entity.js';
 import { isAdmin, isAuthority, type Principal } from '../accounts/principal.js';
 import { isInRegion, regionPrefix } from '../accounts/region.rules.js';
@@ -17,6 +17,10 @@ import { personCertificates, tankCertificates, vehicleCertificates } from '../ve
 import { Tank } from '../vehicles/tank.entity.js';
 import { Vehicle } from '../vehicles/vehicle.entity.js';
 import { canonicalJson } from '../common/canonical-json.js';
+import { entityColumns, entityJsonColumns, fromJson } from '../database/raw-entity.js';
+import { blacklistQuery } from '../vehicles/blacklist.service.js';
+import { BlacklistEntry } from '../vehicles/blacklist-entry.entity.js';
+import { activeEntries } from '../vehicles/blacklist.rules.js';
 import { chainEvent, verifyChain } from './hash-chain.js';
 import { actingRoles } from './waybill-acting.rules.js';
 import { Permit } from './permit.entity.js';
@@ -36,6 +40,7 @@ import { Waybill } from './waybill.entity.js';
 import type { Amend, CreateWaybill, GoodsCheck, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
 
 export type Actor = { principal: Principal | null; requestId?: string };
+const EVENT_COLUMNS = 'waybill_id, seq, at, type, from_status, to_status, version, actor_user_id, actor_organisation_id, actor_role, payload, prev_hash, hash';
 type PartyOrPlaceRow = {
   k: 'organisation' | 'place';
   id: string;
@@ -93,17 +98,32 @@ export class WaybillsService {
     return rows.some((r) => isInRegion(p.regionCode, r.region_code));
   }
 
-  private async load(id: string, m: EntityManager, lock = false): Promise<Waybill> {
+  // The waybill with its lines, as find() gives them (raw-entity.ts), in one statement. Locked: the row first, then
+  // its lines in a statement of their own (a subquery of the FOR UPDATE statement would read them as they were
+  // before waiting for the lock), or none when the caller reads them itself after the lock (withLines false: issue).
+  private async load(id: string, m: EntityManager, lock = false, withLines = true): Promise<Waybill> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw NOT_FOUND();
-    const w = await m.getRepository(Waybill).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (lock) {
+      const [w]: Waybill[] = await m.query(`SELECT ${entityColumns(m, Waybill, 'w')} FROM waybills w WHERE w.id = $1 FOR UPDATE OF w`, [id]);
+      if (!w) throw NOT_FOUND();
+      if (withLines) {
+        w.lines = await m.query(`SELECT ${entityColumns(m, WaybillLine, 'l')} FROM waybill_lines l WHERE l.waybill_id = $1 ORDER BY l.line_no`, [id]);
+      }
+      return w;
+    }
+    const [w]: (Omit<Waybill, 'lines'> & { lines: Record<string, unknown>[] })[] = await m.query(
+      `SELECT ${entityColumns(m, Waybill, 'w')},
+              (SELECT coalesce(json_agg(l ORDER BY l."lineNo"), '[]') FROM (SELECT ${entityJsonColumns(m, WaybillLine, 'x')} FROM waybill_lines x WHERE x.waybill_id = w.id) l) AS "lines"
+         FROM waybills w WHERE w.id = $1`,
+      [id],
+    );
     if (!w) throw NOT_FOUND();
-    w.lines = await m.getRepository(WaybillLine).find({ where: { waybillId: id }, order: { lineNo: 'ASC' } });
-    return w;
+    return { ...w, lines: w.lines.map((l) => fromJson(m, WaybillLine, l)) } as Waybill;
   }
 
   // A waybill the caller may see (404 otherwise), with the roles it plays on it.
-  async getVisible(p: Principal, id: string, m: EntityManager = this.ds.manager, lock = false) {
-    const w = await this.load(id, m, lock);
+  async getVisible(p: Principal, id: string, m: EntityManager = this.ds.manager, lock = false, withLines = true) {
+    const w = await this.load(id, m, lock, withLines);
     const roles = await this.rolesOn(p, w, m);
     if (!roles.length) throw NOT_FOUND();
     return { waybill: w, roles };
@@ -111,8 +131,8 @@ export class WaybillsService {
 
   // For a change: the waybill, locked, with the parts the caller may act in (waybill-acting.rules.ts). A party
   // whose user role fits none of its parts (a carrier's safety monitor) sees the waybill but changes nothing: 403.
-  private async getForAction(p: Principal, id: string, m: EntityManager) {
-    const { waybill, roles } = await this.getVisible(p, id, m, true);
+  private async getForAction(p: Principal, id: string, m: EntityManager, withLines = true) {
+    const { waybill, roles } = await this.getVisible(p, id, m, true, withLines);
     const acting = actingRoles(roles, p.roles);
     if (!acting.length) throw new ForbiddenError('ROLE_REQUIRED', 'Your role does not act on waybills', { roles: p.roles });
     return { waybill, roles: acting };
@@ -198,7 +218,8 @@ export class WaybillsService {
         createdByUserId: p.userId,
       } as Partial<Waybill>);
       await this.saveLines(m, w.id, lines);
-      await this.appendEvent(m, w, { type: 'created', from: null, to: 'draft', actor: { principal: p, requestId }, role: 'shipper', payload: { lines: lines.length } });
+      // A new waybill: its chain starts here, at the version the insert gave it.
+      await this.appendEvent(m, w, { type: 'created', from: null, to: 'draft', actor: { principal: p, requestId }, role: 'shipper', payload: { lines: lines.length }, version: w.version }, null);
       return this.view(await this.load(w.id, m));
     });
   }
@@ -225,7 +246,8 @@ export class WaybillsService {
       if (w.status !== 'draft') throw new ConflictError('WAYBILL_NOT_DRAFT', 'Dispatch changes on an issued waybill are amendments', { status: w.status });
       await this.checkDispatch(m, w.carrierId!, d);
       await m.update(Waybill, id, { ...this.dispatchFields(d), dispatchedAt: new Date() });
-      await this.appendEvent(m, w, { type: 'dispatched', from: 'draft', to: 'draft', actor: { principal: p, requestId }, role: 'carrier', payload: { ...d } });
+      // Dispatch leaves the version as it was on the locked row.
+      await this.appendEvent(m, w, { type: 'dispatched', from: 'draft', to: 'draft', actor: { principal: p, requestId }, role: 'carrier', payload: { ...d }, version: w.version });
       return this.view(await this.load(id, m));
     });
   }
@@ -234,11 +256,12 @@ export class WaybillsService {
 
   async issue(p: Principal, id: string, requestId?: string) {
     const { issued, placeRegions } = await this.ds.transaction(async (m) => {
-      const { waybill: w, roles } = await this.getForAction(p, id, m);
+      // The lines come with everything else signVersion reads, after the lock.
+      const { waybill: w, roles } = await this.getForAction(p, id, m, false);
       const role = this.decide(w.status, 'issue', roles);
       const signed = await this.signVersion(m, w, { principal: p, requestId }, role, 'issued', { type: 'issued' });
       // The row is locked and only signVersion changed it (lines untouched): answer with it rather than read it back.
-      return { issued: { ...w, ...signed.changes } as Waybill, placeRegions: signed.placeRegions };
+      return { issued: { ...w, lines: signed.lines, ...signed.changes } as Waybill, placeRegions: signed.placeRegions };
     });
     this.announce(issued, 'issued', placeRegions);
     return this.view(issued);
@@ -289,71 +312,111 @@ export class WaybillsService {
     const document: WaybillDocument = ctx.document(w, version, at);
     const hash = documentHash(document);
     const qr = await this.qr.sign({ n: w.number, v: version, h: hash.slice(0, 32), t: at.toISOString() });
-    await m.query(`INSERT INTO waybill_versions (waybill_id, version, document, document_hash, qr) VALUES ($1, $2, $3, $4, $5)`, [
-      w.id,
-      version,
-      JSON.stringify(document),
-      hash,
-      qr,
-    ]);
-    // Round-tripped through JSON like the jsonb column, so the in-memory row equals the stored one.
-    const certificateSnapshot = JSON.parse(JSON.stringify(ctx.certificates(at))) as Record<string, unknown>;
-    const values = { status: to, version, documentHash: hash, qr, issuedAt: w.issuedAt ?? at, certificateSnapshot };
-    const updated = await m
-      .createQueryBuilder()
-      .update(Waybill)
-      .set(values as never)
-      .where('id = :id', { id: w.id })
-      .returning(['rowVersion', 'updatedAt'])
-      .execute();
-    const [stamp] = updated.raw as { row_version: number; updated_at: Date }[];
     for (const permit of ctx.permits) if (permit.singleUse) await this.permits.consume(permit.id, w.id, m);
+    // Round-tripped through JSON like the jsonb column, so the in-memory row equals the stored one (the same text is
+    // what gets stored).
+    const certificateJson = JSON.stringify(ctx.certificates(at));
+    const certificateSnapshot = JSON.parse(certificateJson) as Record<string, unknown>;
+    const values = { status: to, version, documentHash: hash, qr, issuedAt: w.issuedAt ?? at, certificateSnapshot };
     const { type, ...payload } = event;
-    await this.appendEvent(m, w, { type, from: w.status, to, actor, role, payload: { ...payload, version, documentHash: hash }, version });
+    const ev = this.eventRow(w, { type, from: w.status, to, actor, role, payload: { ...payload, version, documentHash: hash }, version }, ctx.lastEvent);
+    // The version, the event and the waybill row in one statement (the row is locked; the chain's last event was
+    // read after the lock, in gather).
+    const [stamp]: { row_version: number; updated_at: Date }[] = await m.query(
+      `WITH version AS (
+         INSERT INTO waybill_versions (waybill_id, version, document, document_hash, qr) VALUES ($1, $2, $3, $4, $5)
+       ), event AS (
+         INSERT INTO waybill_events (${EVENT_COLUMNS}) VALUES ($1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       ), waybill AS (
+         UPDATE waybills SET status = $18, version = $2, document_hash = $4, qr = $5, issued_at = $19, certificate_snapshot = $20,
+                row_version = row_version + 1, updated_at = CURRENT_TIMESTAMP
+          WHERE id = $1 RETURNING row_version, updated_at
+       )
+       SELECT row_version, updated_at FROM waybill`,
+      [w.id, version, JSON.stringify(document), hash, qr, ...ev.slice(1), to, values.issuedAt, certificateJson],
+    );
     return {
       changes: { ...values, rowVersion: stamp!.row_version, updatedAt: stamp!.updated_at } satisfies Partial<Waybill>,
+      lines: ctx.lineRows,
       placeRegions: ctx.placeRegions,
     };
   }
 
   // Everything issue validation and the document need, read in one place.
+  // One statement: parties and places (just the fields the document and the refusals show), vehicle and trailer,
+  // driver and escort, tank, carrier licence, lines, the blacklist entries against any of them (blacklist.service.ts)
+  // and the last event of the chain. Run after the waybill is locked, so the lines and the last event are current.
   private async gather(m: EntityManager, w: Waybill) {
     const orgIds = [w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId].filter((x): x is string => !!x);
-    // Parties and places in one statement, with just the fields the document and the refusals show.
-    const partyRows: PartyOrPlaceRow[] = await m.query(
-      `SELECT 'organisation' AS k, id, name, uscc, region_code, contact_phone, NULL AS address, NULL::float8 AS lat, NULL::float8 AS lon
-         FROM organisations WHERE id = ANY($1::uuid[])
-       UNION ALL
-       SELECT 'place', id, name, NULL, region_code, NULL, address, lat, lon FROM places WHERE id = ANY($2::uuid[])`,
-      [orgIds, [w.originPlaceId, w.destinationPlaceId].filter((x): x is string => !!x)],
+    const ids = (...xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+    const vehicleIds = ids(w.vehicleId, w.trailerId);
+    const personIds = ids(w.driverId, w.escortId);
+    const bars = blacklistQuery(
+      [
+        ...orgIds.map((id) => ({ type: 'organisation' as const, id })),
+        ...vehicleIds.map((id) => ({ type: 'vehicle' as const, id })),
+        ...personIds.map((id) => ({ type: 'person' as const, id })),
+      ],
+      entityJsonColumns(m, BlacklistEntry, 'b'),
+      8,
     );
+    const list = (entity: new () => object, where: string, order = '') =>
+      `(SELECT coalesce(json_agg(x${order}), '[]') FROM (SELECT ${entityJsonColumns(m, entity, 'e')} FROM ${m.connection.getMetadata(entity).tableName} e WHERE ${where}) x)`;
+    const [row]: {
+      parties: PartyOrPlaceRow[];
+      vehicles: Record<string, unknown>[];
+      people: Record<string, unknown>[];
+      tanks: Record<string, unknown>[];
+      licence: Record<string, unknown> | null;
+      lines: Record<string, unknown>[];
+      last: { seq: number; hash: string } | null;
+      bars: Record<string, unknown>[];
+    }[] = await m.query(
+      `SELECT
+         (SELECT coalesce(json_agg(p), '[]') FROM (
+            SELECT 'organisation' AS k, id, name, uscc, region_code, contact_phone, NULL AS address, NULL::float8 AS lat, NULL::float8 AS lon
+              FROM organisations WHERE id = ANY($1::uuid[])
+            UNION ALL
+            SELECT 'place', id, name, NULL, region_code, NULL, address, lat, lon FROM places WHERE id = ANY($2::uuid[])) p) AS parties,
+         ${list(Vehicle, 'e.id = ANY($3::uuid[])')} AS vehicles,
+         ${list(Person, 'e.id = ANY($4::uuid[])')} AS people,
+         ${list(Tank, 'e.id = ANY($5::uuid[])')} AS tanks,
+         (SELECT row_to_json(x) FROM (SELECT ${entityJsonColumns(m, CarrierLicence, 'e')} FROM carrier_licences e WHERE e.organisation_id = $6 LIMIT 1) x) AS licence,
+         ${list(WaybillLine, 'e.waybill_id = $7', ' ORDER BY x."lineNo"')} AS lines,
+         (SELECT row_to_json(x) FROM (SELECT seq, hash FROM waybill_events WHERE waybill_id = $7 ORDER BY seq DESC LIMIT 1) x) AS last,
+         (SELECT coalesce(json_agg(b ORDER BY b."validFrom", b.id), '[]') FROM (${bars.text}) b) AS bars`,
+      [orgIds, ids(w.originPlaceId, w.destinationPlaceId), vehicleIds, personIds, ids(w.tankId), w.carrierId, w.id, ...bars.params],
+    );
+    const partyRows = row!.parties;
     const orgs = new Map(
       partyRows.filter((r) => r.k === 'organisation').map((o) => [o.id, { id: o.id, name: o.name, uscc: o.uscc, regionCode: o.region_code, contactPhone: o.contact_phone }] as const),
     );
-    // One query per table (vehicle and trailer together, driver and escort together), one after another: they
-    // share the transaction's connection anyway.
-    const byIds = async <E extends { id: string }>(entity: new () => E, ids: (string | null)[]) => {
-      const wanted = [...new Set(ids.filter((x): x is string => !!x))];
-      const rows = wanted.length ? ((await m.findBy(entity, { id: In(wanted) } as never)) as E[]) : [];
-      return ids.map((id) => (id ? (rows.find((r) => r.id === id) ?? null) : null));
-    };
-    const [vehicle, trailer] = await byIds(Vehicle, [w.vehicleId, w.trailerId]);
-    const [driver, escort] = await byIds(Person, [w.driverId, w.escortId]);
-    const [tank] = await byIds(Tank, [w.tankId]);
-    const licence = w.carrierId ? await m.findOneBy(CarrierLicence, { organisationId: w.carrierId }) : null;
+    const vehicles = row!.vehicles.map((v) => fromJson(m, Vehicle, v));
+    const people = row!.people.map((x) => fromJson(m, Person, x));
+    const find = <E extends { id: string }>(rows: E[], id: string | null) => (id ? (rows.find((r) => r.id === id) ?? null) : null);
+    const vehicle = find(vehicles, w.vehicleId);
+    const trailer = find(vehicles, w.trailerId);
+    const driver = find(people, w.driverId);
+    const escort = find(people, w.escortId);
+    const tank = find(row!.tanks.map((t) => fromJson(m, Tank, t)), w.tankId);
+    const licence = row!.licence ? fromJson(m, CarrierLicence, row!.licence) : null;
+    const lineRows = row!.lines.map((l) => fromJson(m, WaybillLine, l));
     const placeRows = partyRows
       .filter((r) => r.k === 'place')
       .map((pl) => ({ id: pl.id, name: pl.name, address: pl.address!, regionCode: pl.region_code, lat: pl.lat!, lon: pl.lon! }));
     const places = new Map(placeRows.map((pl) => [pl.id, pl]));
     const permits: Permit[] = await this.permits.forWaybill(w.permitIds, m);
-    const lines = (w.lines ?? []).map((l) => this.lineFromRow(l));
+    const lines = lineRows.map((l) => this.lineFromRow(l));
     const today = shanghaiDate(new Date());
     const subjects = [
       ...orgIds.map((id) => ({ type: 'organisation' as const, id })),
       ...[vehicle, trailer].filter((v): v is Vehicle => !!v).map((v) => ({ type: 'vehicle' as const, id: v.id })),
       ...[driver, escort].filter((x): x is Person => !!x).map((x) => ({ type: 'person' as const, id: x.id })),
     ];
-    const entries = await this.blacklist.activeFor(subjects, today, m);
+    const entries = activeEntries(
+      row!.bars.map((b) => fromJson(m, BlacklistEntry, b)),
+      today,
+    ).filter((e) => subjects.some((s) => s.type === e.subjectType));
     const labelOf = (type: string, id: string) =>
       type === 'organisation'
         ? (orgs.get(id)?.name ?? id)
@@ -377,6 +440,8 @@ export class WaybillsService {
     const carrier = party(w.carrierId);
     return {
       permits,
+      lineRows,
+      lastEvent: row!.last,
       placeRegions: placeRows.map((pl) => pl.regionCode),
       snapshot: (at: Date): IssueSnapshot => ({
         at,
@@ -730,16 +795,23 @@ export class WaybillsService {
   }
 
   private async checkParties(p: Principal, input: Partial<CreateWaybill>, m: EntityManager, shipperId = p.organisationId) {
-    const expect = async (id: string | null | undefined, kind: string, field: string) => {
-      if (!id) return;
-      const [o] = await m.query(`SELECT kind, status FROM organisations WHERE id = $1`, [id]);
+    // The named parties in one statement, then judged in the order of the fields (the first wrong one is reported).
+    const named = (
+      [
+        [input.consigneeId, 'consignee', 'consigneeId'],
+        [input.carrierId, 'carrier', 'carrierId'],
+        [input.loadingSiteId, 'loading_site', 'loadingSiteId'],
+      ] as [string | null | undefined, string, string][]
+    ).filter((x): x is [string, string, string] => !!x[0]);
+    const orgs: { id: string; kind: string; status: string }[] = named.length
+      ? await m.query(`SELECT id, kind, status FROM organisations WHERE id = ANY($1::uuid[])`, [named.map(([id]) => id)])
+      : [];
+    for (const [id, kind, field] of named) {
+      const o = orgs.find((x) => x.id === id.toLowerCase());
       if (!o || o.kind !== kind || o.status !== 'active') {
         throw new BadRequestError('PARTY_INVALID', `${field} must name an active ${kind.replace('_', ' ')} organisation`, { field });
       }
-    };
-    await expect(input.consigneeId, 'consignee', 'consigneeId');
-    await expect(input.carrierId, 'carrier', 'carrierId');
-    await expect(input.loadingSiteId, 'loading_site', 'loadingSiteId');
+    }
     const shipper: Principal = isAdmin(p) ? p : { ...p, organisationId: shipperId };
     // On the transaction's connection: a second pool connection per request deadlocks the pool under load.
     if (input.originPlaceId) await this.places.getOfKind(shipper, input.originPlaceId, ['loading_site', 'address'], m);
@@ -753,19 +825,27 @@ export class WaybillsService {
   }
 
   private async checkDispatch(m: EntityManager, carrierId: string, d: Dispatch) {
-    const own = async (entity: typeof Vehicle | typeof Tank | typeof Person, id: string | null | undefined, field: string) => {
+    // The carrier's active vehicles, tank and people named, in one statement; judged in the order of the fields.
+    const ids = (...xs: (string | null | undefined)[]) => xs.filter((x): x is string => !!x);
+    const rows: { t: string; id: string; kind: string | null }[] = await m.query(
+      `SELECT 'vehicle' AS t, id, kind FROM vehicles WHERE id = ANY($1::uuid[]) AND organisation_id = $4 AND status = 'active'
+       UNION ALL SELECT 'tank', id, NULL FROM tanks WHERE id = ANY($2::uuid[]) AND organisation_id = $4 AND status = 'active'
+       UNION ALL SELECT 'person', id, NULL FROM people WHERE id = ANY($3::uuid[]) AND organisation_id = $4 AND status = 'active'`,
+      [ids(d.vehicleId, d.trailerId), ids(d.tankId), ids(d.driverId, d.escortId), carrierId],
+    );
+    const own = (t: string, id: string | null | undefined, field: string) => {
       if (!id) return null;
-      const row = await m.findOneBy(entity as typeof Vehicle, { id, organisationId: carrierId, status: 'active' } as never);
+      const row = rows.find((r) => r.t === t && r.id === id.toLowerCase());
       if (!row) throw new NotFoundError('LINKED_RECORD_NOT_FOUND', `${field}: no such active record of the carrier`, { field });
-      return row as unknown as Vehicle & Person;
+      return row;
     };
-    const vehicle = await own(Vehicle, d.vehicleId, 'vehicleId');
+    const vehicle = own('vehicle', d.vehicleId, 'vehicleId');
     if (vehicle && vehicle.kind === 'trailer') throw new BadRequestError('VEHICLE_IS_TRAILER', 'vehicleId names a trailer; put it in trailerId');
-    const trailer = await own(Vehicle, d.trailerId, 'trailerId');
+    const trailer = own('vehicle', d.trailerId, 'trailerId');
     if (trailer && trailer.kind !== 'trailer') throw new BadRequestError('NOT_A_TRAILER', 'trailerId must name a trailer');
-    await own(Tank, d.tankId, 'tankId');
-    await own(Person, d.driverId, 'driverId');
-    await own(Person, d.escortId, 'escortId');
+    own('tank', d.tankId, 'tankId');
+    own('person', d.driverId, 'driverId');
+    own('person', d.escortId, 'escortId');
   }
 
   private dispatchFields(d: Dispatch) {
@@ -788,14 +868,12 @@ export class WaybillsService {
     };
   }
 
-  private async appendEvent(
-    m: EntityManager,
+  // The next event of the waybill's chain after `last`, as the values of EVENT_COLUMNS.
+  private eventRow(
     w: Waybill,
-    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown>; version?: number },
-  ) {
-    const [last] = await m.query(`SELECT seq, hash FROM waybill_events WHERE waybill_id = $1 ORDER BY seq DESC LIMIT 1`, [w.id]);
-    // The waybill's version as this transaction left it: given by a caller that just wrote it, read otherwise.
-    const version: number = e.version ?? (await m.query(`SELECT version FROM waybills WHERE id = $1`, [w.id]))[0].version;
+    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown>; version: number },
+    last: { seq: number; hash: string } | null,
+  ): unknown[] {
     // Round-trip the payload through JSON so that what is hashed is exactly what jsonb will give back.
     const payload = JSON.parse(canonicalJson(e.payload)) as Record<string, unknown>;
     const at = new Date(Math.floor(Date.now()));
@@ -805,17 +883,26 @@ export class WaybillsService {
       type: e.type,
       fromStatus: e.from,
       toStatus: e.to,
-      version,
+      version: e.version,
       actor: { userId: e.actor.principal?.userId ?? null, organisationId: e.actor.principal?.organisationId ?? null, role: e.role },
       payload,
     };
-    const chained = chainEvent(last ?? null, body);
+    const chained = chainEvent(last, body);
+    return [w.id, chained.seq, at, e.type, e.from, e.to, e.version, body.actor.userId, body.actor.organisationId, e.role, JSON.stringify(payload), chained.prevHash, chained.hash];
+  }
+
+  // `last` is the chain's last event when the caller knows it (null: a new waybill); read here otherwise.
+  private async appendEvent(
+    m: EntityManager,
+    w: Waybill,
+    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown>; version?: number },
+    last?: { seq: number; hash: string } | null,
+  ) {
+    if (last === undefined) [last = null] = await m.query(`SELECT seq, hash FROM waybill_events WHERE waybill_id = $1 ORDER BY seq DESC LIMIT 1`, [w.id]);
+    // The waybill's version as this transaction left it: given by a caller that just wrote it, read otherwise.
+    const version: number = e.version ?? (await m.query(`SELECT version FROM waybills WHERE id = $1`, [w.id]))[0].version;
     // Plain INSERT: the ORM's would also read back the id and the payload, which nobody uses here.
-    await m.query(
-      `INSERT INTO waybill_events (waybill_id, seq, at, type, from_status, to_status, version, actor_user_id, actor_organisation_id, actor_role, payload, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [w.id, chained.seq, at, e.type, e.from, e.to, version, body.actor.userId, body.actor.organisationId, e.role, JSON.stringify(payload), chained.prevHash, chained.hash],
-    );
+    await m.query(`INSERT INTO waybill_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, this.eventRow(w, { ...e, version }, last ?? null));
   }
 
   // Live status to the parties and the authorities of the places involved (best effort, after the write).

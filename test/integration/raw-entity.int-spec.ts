@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
 import { Organisation } from '../../src/accounts/organisation.entity.js';
-import { entityColumns, entityTable } from '../../src/database/raw-entity.js';
+import { entityColumns, entityJsonColumns, entityTable, fromJson } from '../../src/database/raw-entity.js';
 import { LoadingCheck } from '../../src/loading-checks/loading-check.entity.js';
 import { BlacklistEntry } from '../../src/vehicles/blacklist-entry.entity.js';
 import { CarrierLicence } from '../../src/vehicles/carrier-licence.entity.js';
@@ -15,7 +15,8 @@ import { createOrgWithUser } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
 import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
 
-// The hot paths (pre-loading check, blacklist look-up) read entities with plain SQL through entityColumns(): the
+// The hot paths (pre-loading check, blacklist look-up, waybill issue) read entities with plain SQL through
+// entityColumns(), or as JSON inside one statement through entityJsonColumns() + fromJson(): the
 // rows must be what TypeORM's find gives, key for key and value for value (dates, numerics, arrays, jsonb), or the
 // rules and the stored check snapshot would change.
 describe('entityColumns: plain rows shaped like find()', () => {
@@ -97,5 +98,29 @@ describe('entityColumns: plain rows shaped like find()', () => {
     expect(row!.validFrom).toBe('2026-01-05');
     expect(row!.validUntil).toBe('2027-02-28');
     expect(row!.createdAt).toBeInstanceOf(Date);
+  });
+
+  // Inside one statement of several tables (waybill issue), rows travel as JSON and come back as find() gives them.
+  const json = async (m: EntityManager, entity: new () => object, where: string, param: string) => {
+    const [{ rows }] = await m.query(
+      `SELECT (SELECT coalesce(json_agg(x), '[]') FROM (SELECT ${entityJsonColumns(m, entity, 'e')} FROM ${entityTable(m, entity)} e WHERE e.${where} = $1 ORDER BY 1) x) AS rows`,
+      [param],
+    );
+    return (rows as Record<string, unknown>[]).map((r) => fromJson(m, entity, r)) as Record<string, unknown>[];
+  };
+
+  it.each(entities)('should read a %s through JSON as find() does', async (key, entity) => {
+    const id = ids[key]!;
+    const found = (await t.ds.manager.findOneBy(entity as new () => { id: string }, { id })) as Record<string, unknown>;
+    const [row] = await json(t.ds.manager, entity, 'id', id);
+    expect(keys(row!)).toEqual(keys(found));
+    expect(row).toEqual({ ...found });
+  });
+
+  it('should read waybill lines through JSON as find() does (numeric quantities as text)', async () => {
+    const found = await t.ds.manager.find(WaybillLine, { where: { waybillId: ids.waybill }, order: { lineNo: 'ASC' } });
+    const rows = await json(t.ds.manager, WaybillLine, 'waybill_id', ids.waybill!);
+    expect(rows.sort((a, b) => (a.lineNo as number) - (b.lineNo as number))).toEqual(found.map((l) => ({ ...l })));
+    expect(rows[0]!.declaredQuantity).toBe('20.500');
   });
 });
