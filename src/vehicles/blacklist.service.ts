@@ -44,6 +44,17 @@ const SAME_IDENTITY: Record<BlacklistSubject['type'], (param: string) => string>
   organisation: (s) => `SELECT o2.id FROM organisations o1 JOIN organisations o2 ON o2.uscc = o1.uscc WHERE o1.id = ${s} AND o1.uscc IS NOT NULL`,
 };
 
+// The condition activeFor() reads entries with (not yet lifted, against a subject or its identity), for a caller
+// that gathers them inside a larger statement (the pre-loading check): `ids` gives, per subject type, an SQL
+// expression of a uuid[]. In force on a day is decided afterwards (activeEntries).
+export function blacklistCondition(ids: Partial<Record<BlacklistSubject['type'], string>>, alias = 'b'): string {
+  const conditions = (Object.entries(ids) as [BlacklistSubject['type'], string][]).map(([type, array]) => {
+    const any = `ANY(${array})`;
+    return `(${alias}.subject_type = '${type}' AND (${alias}.subject_id = ${any} OR ${alias}.subject_id IN (${SAME_IDENTITY[type](any)})))`;
+  });
+  return `${alias}.lifted_at IS NULL AND (${conditions.length ? conditions.join(' OR ') : 'false'})`;
+}
+
 @Injectable()
 export class BlacklistService {
   constructor(
@@ -58,15 +69,14 @@ export class BlacklistService {
     // One condition per subject type with the ids as an array, not one per subject: the same rows, but a statement
     // whose planning cost does not grow with the subjects (a waybill issue asks about eight at once). Plain SQL:
     // waybill issue and every pre-loading check come through here.
-    const types = [...new Set(subjects.map((s) => s.type))];
     const params: unknown[] = [];
-    const conditions = types.map((type) => {
-      params.push(type, [...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))]);
-      const ids = `ANY($${params.length}::uuid[])`;
-      return `(b.subject_type = $${params.length - 1} AND (b.subject_id = ${ids} OR b.subject_id IN (${SAME_IDENTITY[type](ids)})))`;
-    });
+    const ids: Partial<Record<BlacklistSubject['type'], string>> = {};
+    for (const type of new Set(subjects.map((s) => s.type))) {
+      params.push([...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))]);
+      ids[type] = `$${params.length}::uuid[]`;
+    }
     const rows: BlacklistEntry[] = await m.query(
-      `SELECT ${entityColumns(m, BlacklistEntry, 'b')} FROM blacklist_entries b WHERE b.lifted_at IS NULL AND (${conditions.join(' OR ')}) ORDER BY b.valid_from, b.id`,
+      `SELECT ${entityColumns(m, BlacklistEntry, 'b')} FROM blacklist_entries b WHERE ${blacklistCondition(ids)} ORDER BY b.valid_from, b.id`,
       params,
     );
     return activeEntries(rows, day);

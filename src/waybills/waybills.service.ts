@@ -35,6 +35,9 @@ import { WaybillVersion } from './waybill-version.entity.js';
 import { Waybill } from './waybill.entity.js';
 import type { Amend, CreateWaybill, GoodsCheck, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
 
+const EVENT_COLUMNS = 'waybill_id, seq, at, type, from_status, to_status, version, actor_user_id, actor_organisation_id, actor_role, payload, prev_hash, hash';
+const EVENT_TYPES = ['uuid', 'int', 'timestamptz', 'varchar', 'varchar', 'varchar', 'int', 'uuid', 'uuid', 'varchar', 'jsonb', 'char(64)', 'char(64)'];
+
 export type Actor = { principal: Principal | null; requestId?: string };
 type PartyOrPlaceRow = {
   k: 'organisation' | 'place';
@@ -477,19 +480,35 @@ export class WaybillsService {
     return m ? run(m) : this.ds.transaction(run);
   }
 
-  // A transition on a waybill row that the caller's transaction has already locked and read (the pre-loading
-  // check's outcome): the same rule, status change and chained event as transitionAs, without reading the row again
-  // or answering with it. Only for actions without side effects on other records. Returns the live announcement,
-  // to be made once the transaction has committed.
-  async transitionLocked(m: EntityManager, w: Waybill, action: WaybillAction, role: WaybillActorRole, actor: Actor, input: Record<string, unknown>, placeRegions?: string[]) {
-    if (action === 'finish-loading' || action === 'cancel') throw new Error(`transitionLocked does not handle ${action}; use transitionAs`);
+  // A transition that the caller writes in one statement with its own rows (the pre-loading check: its result, this
+  // move and its event together), guarded by the row version the caller read instead of a row lock held while it
+  // works: the same rule, status change and chained event as transitionAs. Appends to the caller's WITH two CTEs:
+  // `guard`, the UPDATE, which returns the row when the waybill is still as read and nothing when it changed since
+  // (so the rows written FROM it are not written either), and the event INSERT over it; their parameters are
+  // pushed onto `params`. `last` is the waybill's latest event, read with the row. Only for actions without side
+  // effects on other records. Returns the live announcement, to be made once the statement has committed.
+  guardedTransition(
+    w: Waybill,
+    last: { seq: number; hash: string } | null,
+    action: WaybillAction,
+    role: WaybillActorRole,
+    actor: Actor,
+    input: Record<string, unknown>,
+    sql: { params: unknown[]; guard: string },
+    placeRegions?: string[],
+  ) {
+    if (action === 'finish-loading' || action === 'cancel') throw new Error(`guardedTransition does not handle ${action}; use transitionAs`);
     this.decide(w.status, action, [role]);
     const to = checkTransition({ status: w.status, action, roles: [role] });
     if (!to.ok) throw new ConflictError(to.code, to.message);
+    const $ = (v: unknown) => `$${sql.params.push(v)}`;
+    const event = this.eventRow(w, { type: action, from: w.status, to: to.to, actor, role, payload: this.eventPayload(input) }, last, w.version);
     // What m.update(Waybill, ...) sends: the version column and the update date move with every update.
-    await m.query(`UPDATE waybills SET status = $2, row_version = row_version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, [w.id, to.to]);
-    await this.appendEvent(m, w, { type: action, from: w.status, to: to.to, actor, role, payload: this.eventPayload(input), version: w.version });
-    return () => this.announce({ ...w, status: to.to } as Waybill, action, placeRegions);
+    const ctes =
+      `${sql.guard} AS (UPDATE waybills SET status = ${$(to.to)}, row_version = row_version + 1, updated_at = CURRENT_TIMESTAMP` +
+      ` WHERE id = ${$(w.id)} AND row_version = ${$(w.rowVersion)} RETURNING id), ` +
+      `${sql.guard}_event AS (INSERT INTO waybill_events (${EVENT_COLUMNS}) SELECT ${event.map((v, i) => `${$(v)}::${EVENT_TYPES[i]}`).join(', ')} FROM ${sql.guard})`;
+    return { ctes, announce: () => this.announce({ ...w, status: to.to } as Waybill, action, placeRegions) };
   }
 
   private eventPayload(input: Partial<Transition> & Record<string, unknown>) {
@@ -796,6 +815,17 @@ export class WaybillsService {
     const [last] = await m.query(`SELECT seq, hash FROM waybill_events WHERE waybill_id = $1 ORDER BY seq DESC LIMIT 1`, [w.id]);
     // The waybill's version as this transaction left it: given by a caller that just wrote it, read otherwise.
     const version: number = e.version ?? (await m.query(`SELECT version FROM waybills WHERE id = $1`, [w.id]))[0].version;
+    // Plain INSERT: the ORM's would also read back the id and the payload, which nobody uses here.
+    await m.query(`INSERT INTO waybill_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, this.eventRow(w, e, last ?? null, version));
+  }
+
+  // The next event of the chain after `last`, as the values of EVENT_COLUMNS.
+  private eventRow(
+    w: Waybill,
+    e: { type: string; from: string | null; to: string; actor: Actor; role: WaybillActorRole; payload: Record<string, unknown> },
+    last: { seq: number; hash: string } | null,
+    version: number,
+  ): unknown[] {
     // Round-trip the payload through JSON so that what is hashed is exactly what jsonb will give back.
     const payload = JSON.parse(canonicalJson(e.payload)) as Record<string, unknown>;
     const at = new Date(Math.floor(Date.now()));
@@ -809,13 +839,8 @@ export class WaybillsService {
       actor: { userId: e.actor.principal?.userId ?? null, organisationId: e.actor.principal?.organisationId ?? null, role: e.role },
       payload,
     };
-    const chained = chainEvent(last ?? null, body);
-    // Plain INSERT: the ORM's would also read back the id and the payload, which nobody uses here.
-    await m.query(
-      `INSERT INTO waybill_events (waybill_id, seq, at, type, from_status, to_status, version, actor_user_id, actor_organisation_id, actor_role, payload, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [w.id, chained.seq, at, e.type, e.from, e.to, version, body.actor.userId, body.actor.organisationId, e.role, JSON.stringify(payload), chained.prevHash, chained.hash],
-    );
+    const chained = chainEvent(last, body);
+    return [w.id, chained.seq, at, e.type, e.from, e.to, version, body.actor.userId, body.actor.organisationId, e.role, JSON.stringify(payload), chained.prevHash, chained.hash];
   }
 
   // Live status to the parties and the authorities of the places involved (best effort, after the write).
