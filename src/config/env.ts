@@ -31,6 +31,9 @@ export const EnvSchema = z.object({
     .pipe(z.array(z.enum(PROCESS_ROLES)).min(1, 'must name at least one of api, ingest, worker')),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  // Named prepared statements per pool connection (src/database/named-statements.ts); false behind a pooler in
+  // transaction mode.
+  DATABASE_NAMED_STATEMENTS: z.stringbool().default(true),
   EMBEDDED_PG_DIR: z.string().min(1).optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   REDIS_URL: redisUrl.optional(),

@@ -1,11 +1,13 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations.js';
+import { NamedStatementsClient } from './named-statements.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
 // The one place database options live: shared by the app, the migration generator and the tests.
-// The schema comes from migrations only, never `synchronize`.
-export const dataSourceOptions = (url: string, poolSize = 20): DataSourceOptions => ({
+// The schema comes from migrations only, never `synchronize`. Pool connections give parameterised statements a
+// name, so PostgreSQL parses and plans each text once per connection (named-statements.ts).
+export const dataSourceOptions = (url: string, poolSize = 20, namedStatements = true): DataSourceOptions => ({
   type: 'postgres',
   url,
   entities: ENTITIES,
@@ -16,7 +18,7 @@ export const dataSourceOptions = (url: string, poolSize = 20): DataSourceOptions
   synchronize: false,
   migrationsRun: false,
   poolSize,
-  extra: { application_name: 'hazway', connectionTimeoutMillis: 10_000 },
+  extra: { application_name: 'hazway', connectionTimeoutMillis: 10_000, ...(namedStatements ? { Client: NamedStatementsClient } : {}) },
 });
 
-export const createDataSource = (url: string, poolSize?: number) => new DataSource(dataSourceOptions(url, poolSize));
+export const createDataSource = (url: string, poolSize?: number, namedStatements?: boolean) => new DataSource(dataSourceOptions(url, poolSize, namedStatements));

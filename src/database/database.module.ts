@@ -39,7 +39,7 @@ async function createDataSource(options: DataSourceOptions | undefined): Promise
       inject: [ENV],
       useFactory: (env: Env) => {
         if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set (main.ts starts the embedded PostgreSQL first)');
-        return dataSourceOptions(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
+        return dataSourceOptions(env.DATABASE_URL, env.DATABASE_POOL_SIZE, env.DATABASE_NAMED_STATEMENTS);
       },
       dataSourceFactory: createDataSource,
     }),
