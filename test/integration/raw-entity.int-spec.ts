@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
 import { Organisation } from '../../src/accounts/organisation.entity.js';
-import { entityColumns, entityTable } from '../../src/database/raw-entity.js';
+import { entityColumns, entityFromJson, entityJsonColumns, entityTable } from '../../src/database/raw-entity.js';
 import { LoadingCheck } from '../../src/loading-checks/loading-check.entity.js';
 import { BlacklistEntry } from '../../src/vehicles/blacklist-entry.entity.js';
 import { CarrierLicence } from '../../src/vehicles/carrier-licence.entity.js';
@@ -82,6 +82,30 @@ describe('entityColumns: plain rows shaped like find()', () => {
     const [row] = await plain(t.ds.manager, entity, 'id', id);
     expect(keys(row!)).toEqual(keys(found));
     expect(row).toEqual({ ...found });
+  });
+
+  // The pre-loading check gathers these rows as JSON inside one statement and turns them back.
+  it.each(entities)('should read a %s through JSON (entityJsonColumns, entityFromJson) as find() does', async (key, entity) => {
+    const m = t.ds.manager;
+    const found = (await m.findOneBy(entity as new () => { id: string }, { id: ids[key]! })) as Record<string, unknown>;
+    const [{ j }] = await m.query(`SELECT (SELECT row_to_json(x) FROM (SELECT ${entityJsonColumns(m, entity, 'e')} FROM ${entityTable(m, entity)} e WHERE e.id = $1) x) AS j`, [
+      ids[key],
+    ]);
+    const row = entityFromJson(m, entity, j) as Record<string, unknown>;
+    expect(keys(row)).toEqual(keys(found));
+    expect(row).toEqual({ ...found });
+  });
+
+  it('should read waybill lines through JSON as find() does (numeric quantities as text)', async () => {
+    const m = t.ds.manager;
+    const found = await m.find(WaybillLine, { where: { waybillId: ids.waybill }, order: { lineNo: 'ASC' } });
+    const [{ j }] = await m.query(
+      `SELECT (SELECT json_agg(x ORDER BY x."lineNo") FROM (SELECT ${entityJsonColumns(m, WaybillLine, 'l')} FROM waybill_lines l WHERE l.waybill_id = $1) x) AS j`,
+      [ids.waybill],
+    );
+    const rows = (j as Record<string, unknown>[]).map((r) => entityFromJson(m, WaybillLine, r));
+    expect(rows).toEqual(found.map((l) => ({ ...l })));
+    expect(rows[0]!.declaredQuantity).toBe(found[0]!.declaredQuantity);
   });
 
   it('should read waybill lines as find() does (numeric quantities as text, jsonb flags, arrays)', async () => {
