@@ -205,6 +205,7 @@ async function main(b: BenchApp): Promise<number> {
 
   log(`closed loop: ${closedNumbers.length} checks at ${CONFIG.concurrency} concurrent clients`);
   const sql = sqlCounter();
+  if (process.env.BENCH_SQL_LOG) sql.record();
   const cpu = cpuMeter();
   const threads = threadCpuMeter([process.pid, load.tid]);
   const pgCpu = postgresCpuMeter();
@@ -221,6 +222,11 @@ async function main(b: BenchApp): Promise<number> {
   const closedSql = sql.count;
   sql.restore();
   if (profileFile) log(`CPU profile of the closed-loop phase: ${profileFile}`);
+  if (process.env.BENCH_SQL_LOG) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(process.env.BENCH_SQL_LOG, sql.recorded().map(([text, n]) => `${n}\t${text}`).join('\n') + '\n');
+    log(`SQL statements of the closed-loop phase, with counts: ${process.env.BENCH_SQL_LOG}`);
+  }
   expectPass('closed loop', closed.results);
   // The answer is the stored check: compared with GET /loading-checks/:id (which also shows the snapshot).
   for (const r of closed.results.slice(0, 10)) {

@@ -40,7 +40,7 @@ export function entityTable(source: DataSource | EntityManager, entity: new () =
 }
 
 // The same rows inside one statement that reads several tables: entityJsonColumns() is the select list of a subquery
-// whose rows are aggregated with json_agg, and fromJson() turns each JSON object back into the row find() gives.
+// whose rows are aggregated with json_agg, and entityFromJson() turns each JSON object back into the row find() gives.
 // JSON keeps what it can (text, uuid, integers, floats, booleans, arrays of those, jsonb); numeric and bigint travel
 // as their text (what pg gives), dates as 'YYYY-MM-DD' text, timestamps as their text parsed by pg's own parser
 // (the same Date to the millisecond as a plain row).
@@ -85,7 +85,7 @@ export function entityJsonColumns(source: DataSource | EntityManager, entity: ne
   return list;
 }
 
-export function fromJson<E extends object>(source: DataSource | EntityManager, entity: new () => E, row: Record<string, unknown>): E {
+export function entityFromJson<E extends object>(source: DataSource | EntityManager, entity: new () => E, row: Record<string, unknown>): E {
   for (const [key, parse] of jsonShape(source, entity).shape.timestamps) {
     const v = row[key];
     if (typeof v === 'string') row[key] = parse(v);

@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import pg from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Organisation } from '../accounts/organisation.entity.js';
 import { isAdmin, isAuthority, type Principal } from '../accounts/principal.js';
 import { regionPrefix } from '../accounts/region.rules.js';
 import { AuditService } from '../common/audit.service.js';
-import { BadRequestError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors.js';
 import { DangerousGoodsService } from '../dangerous-goods/dangerous-goods.service.js';
-import { BlacklistService } from '../vehicles/blacklist.service.js';
+import { blacklistCondition } from '../vehicles/blacklist.service.js';
+import { activeEntries } from '../vehicles/blacklist.rules.js';
+import { BlacklistEntry } from '../vehicles/blacklist-entry.entity.js';
 import { CarrierLicence } from '../vehicles/carrier-licence.entity.js';
-import { entityColumns, entityTable } from '../database/raw-entity.js';
+import { entityColumns, entityFromJson, entityJsonColumns, entityTable } from '../database/raw-entity.js';
 import { shanghaiDate } from '../vehicles/certificate.rules.js';
 import { Person } from '../vehicles/person.entity.js';
 import { Tank } from '../vehicles/tank.entity.js';
@@ -28,6 +32,49 @@ import { loadingProblems } from './loading.rules.js';
 import { LoadingRecord } from './loading-record.entity.js';
 
 const NOT_FOUND = () => new NotFoundError('WAYBILL_NOT_FOUND', 'No such waybill for this loading site');
+// Attempts of a check whose waybill changes between its read and its write (each change is another operator's
+// check or an amendment committed meanwhile; the next attempt sees it).
+const MAX_ATTEMPTS = 5;
+
+type TerminalRow = { lastSeenAt: string | null; fixTime: string | null; alarmBits: number | null; receivedAt: string | null; hasPosition: boolean };
+type Gathered = {
+  placeRegions: string[];
+  _orgs: Record<string, unknown>[] | null;
+  _vehicles: Record<string, unknown>[] | null;
+  _tank: Record<string, unknown> | null;
+  _people: Record<string, unknown>[] | null;
+  _licence: Record<string, unknown> | null;
+  _lines: Record<string, unknown>[] | null;
+  _permits: Record<string, unknown>[] | null;
+  _blacklist: Record<string, unknown>[] | null;
+  _terminal: TerminalRow | null;
+  _severities: Partial<Record<string, Severity>> | null;
+  _lastEvent: { seq: number; hash: string } | null;
+};
+type Records = {
+  orgs: Organisation[];
+  vehicles: Vehicle[];
+  tank: Tank | null;
+  people: Person[];
+  licence: CarrierLicence | undefined;
+  lines: WaybillLine[];
+  permits: Permit[];
+  blacklist: BlacklistEntry[];
+  terminal: TerminalRow | null;
+};
+const parseTimestamptz = pg.types.getTypeParser(1184, 'text') as (text: string) => Date;
+
+// PL-25 from the vehicle's terminal and its latest position. No terminal, or no position yet, is null: the
+// rule fails on it rather than passing for want of data.
+function terminalStatus(row: TerminalRow | null): TerminalStatus | null {
+  if (!row || !row.hasPosition) return null;
+  const lastSeen = row.lastSeenAt ?? row.receivedAt;
+  return {
+    lastFixAt: row.fixTime === null ? null : parseTimestamptz(row.fixTime),
+    alarmBits: row.alarmBits,
+    online: !!lastSeen && Date.now() - parseTimestamptz(lastSeen).getTime() <= 5 * 60_000,
+  };
+}
 
 // The pre-loading check: gathers a snapshot of the waybill and every record it names, runs the pure rule set
 // (check-rules.ts), stores the immutable result and moves the waybill to checked or check_failed; then loading
@@ -39,7 +86,6 @@ export class LoadingChecksService {
     private readonly waybills: WaybillsService,
     private readonly qr: QrKeysService,
     private readonly goods: DangerousGoodsService,
-    private readonly blacklist: BlacklistService,
     private readonly photos: CheckPhotosService,
     private readonly audit: AuditService,
   ) {}
@@ -59,112 +105,163 @@ export class LoadingChecksService {
       number = v.payload.n;
     }
     await this.photos.assertOwned(p, input.checklist.flatMap((c) => c.photoIds ?? []));
-    let placeRegions: string[] = [];
-    let announce: (() => void) | undefined;
-    const result = await this.ds.transaction(async (m) => {
-      // The waybill row locked by its number in one statement (the number never changes), with the regions of its
-      // places for the live announcement after the commit.
-      const [row]: (Waybill & { placeRegions: string[] })[] = await m.query(
-        `SELECT ${entityColumns(m, Waybill, 'w')},
-                ARRAY(SELECT pl.region_code FROM places pl WHERE pl.id IN (w.origin_place_id, w.destination_place_id)) AS "placeRegions"
-           FROM waybills w WHERE w.number = $1 FOR UPDATE OF w`,
-        [number],
-      );
-      if (!row || (!isAdmin(p) && row.loadingSiteId !== p.organisationId) || row.status === 'draft') throw NOT_FOUND();
-      const { placeRegions: regions, ...w } = row;
-      placeRegions = regions;
-      // A second operator checking at the same moment gets the outcome the first one produced. (Read after the lock,
-      // in a statement of its own, so that it sees a check the other transaction committed while this one waited.)
-      if (w.status !== 'issued' && w.status !== 'check_failed') {
-        const [done]: LoadingCheck[] = await m.query(
-          `SELECT ${entityColumns(m, LoadingCheck, 'c')} FROM loading_checks c
-            WHERE c.waybill_id = $1 AND c.waybill_version = $2 AND c.outcome = 'pass' ORDER BY c.checked_at DESC LIMIT 1`,
-          [w.id, w.version],
-        );
-        if (done) return { ...this.view(done), alreadyChecked: true };
-      }
-
-      const snapshot = await this.snapshot(m, p, w as Waybill, input, qrValid, qrVersion);
-      const severities = await this.severities(m);
-      const evaluation = evaluateCheck(snapshot, severities);
-      if (evaluation.outcome === 'pass' && evaluation.manualPending.length) {
-        const keys = [...new Set(evaluation.manualPending.map((id) => CHECK_RULES.find((r) => r.id === id)?.checklistItem?.key).filter(Boolean))];
-        throw new RuleViolationError('CHECKLIST_INCOMPLETE', `Answer the gate checklist before the check can pass: ${keys.join(', ')}`, {
-          items: GATE_CHECKLIST.filter((i) => keys.includes(i.key)).map((i) => ({ key: i.key, label: i.label })),
-          rules: evaluation.manualPending,
-        });
-      }
-      const failed = evaluation.results.filter((r) => r.status === 'fail').map((r) => r.ruleId);
-      const fields = {
-        waybillId: w.id,
-        waybillVersion: w.version,
-        loadingSiteId: w.loadingSiteId!,
-        placeId: input.placeId ?? null,
-        operatorPersonId: input.operatorId,
-        checkedByUserId: p.userId,
-        startedFrom: input.qr ? ('qr' as const) : ('number' as const),
-        outcome: evaluation.outcome,
-        results: evaluation.results as unknown as Record<string, unknown>[],
-        checklist: input.checklist as unknown as Record<string, unknown>[],
-        severities: resolveSeverities(severities),
-      };
-      // Plain INSERT: the same row the ORM's save wrote (the snapshot serialised once, as jsonb stores it), without
-      // its per-call query building.
-      const [stored]: { id: string; checked_at: Date }[] = await m.query(
-        `INSERT INTO loading_checks (waybill_id, waybill_version, loading_site_id, place_id, operator_person_id, checked_by_user_id, started_from, outcome,
-                                     results, checklist, severities, snapshot, failed_rules)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id, checked_at`,
-        [
-          fields.waybillId,
-          fields.waybillVersion,
-          fields.loadingSiteId,
-          fields.placeId,
-          fields.operatorPersonId,
-          fields.checkedByUserId,
-          fields.startedFrom,
-          fields.outcome,
-          JSON.stringify(fields.results),
-          JSON.stringify(fields.checklist),
-          JSON.stringify(fields.severities),
-          JSON.stringify(snapshot),
-          failed,
-        ],
-      );
-      const check = { ...fields, failedRules: failed, id: stored!.id, checkedAt: stored!.checked_at } as LoadingCheck;
-      const actor = { principal: p, requestId };
-      const payload = { checkId: check.id, failedRules: failed };
-      // The row is locked by this transaction since the first statement: the transition works on it as read.
-      if (evaluation.outcome === 'pass') announce = await this.waybills.transitionLocked(m, w as Waybill, 'check-pass', 'loader', actor, payload, placeRegions);
-      else if (w.status === 'issued') announce = await this.waybills.transitionLocked(m, w as Waybill, 'check-fail', 'loader', actor, payload, placeRegions);
-      return this.view(check);
-    });
-    announce?.();
-    return result;
+    // No transaction and no row lock held while the rules run: one statement reads the waybill with every record
+    // the rules look at (one consistent snapshot), and one statement writes the result, the waybill's move and its
+    // event, guarded by the row version read. When the waybill changed in between (a second operator's check at
+    // the same moment, an amendment), nothing is written and the check runs again on the new state: a check the
+    // other operator passed meanwhile is then the answer, as alreadyChecked.
+    for (let attempt = 1; ; attempt++) {
+      const done = await this.attempt(p, number, input, qrValid, qrVersion, requestId);
+      if (done) return done;
+      if (attempt === MAX_ATTEMPTS) throw new ConflictError('CHECK_CONFLICT', 'The waybill kept changing while it was being checked: check again');
+    }
   }
 
-  // Every record the rules look at, read inside the check's transaction with one plain statement per table.
-  private async snapshot(m: EntityManager, p: Principal, w: Waybill, input: StartCheck, qrValid: boolean | null, qrVersion: number | null): Promise<CheckSnapshot> {
-    const ids = (...xs: (string | null | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
-    const byIds = async <E extends { id: string }>(entity: new () => E, wanted: string[]): Promise<E[]> =>
-      wanted.length ? m.query(`SELECT ${entityColumns(m, entity, 'x')} FROM ${entityTable(m, entity)} x WHERE x.id = ANY($1::uuid[])`, [wanted]) : [];
-    const orgs = new Map((await byIds(Organisation, ids(w.shipperId, w.consigneeId, w.carrierId, w.loadingSiteId))).map((o) => [o.id, o] as const));
-    const vehicles = await byIds(Vehicle, ids(w.vehicleId, w.trailerId));
-    const tanks = await byIds(Tank, ids(w.tankId));
-    const people = await byIds(Person, ids(w.driverId, w.escortId, input.operatorId));
-    const [licence]: CarrierLicence[] = w.carrierId
-      ? await m.query(`SELECT ${entityColumns(m, CarrierLicence, 'l')} FROM carrier_licences l WHERE l.organisation_id = $1 LIMIT 1`, [w.carrierId])
-      : [];
-    const lines: WaybillLine[] = await m.query(`SELECT ${entityColumns(m, WaybillLine, 'l')} FROM waybill_lines l WHERE l.waybill_id = $1 ORDER BY l.line_no`, [w.id]);
-    const find = <E extends { id: string }>(rows: E[], id: string | null | undefined) => (id ? (rows.find((r) => r.id === id) ?? null) : null);
+  // One read, the rules, one write; null when the waybill changed since it was read (nothing written).
+  private async attempt(p: Principal, number: string | undefined, input: StartCheck, qrValid: boolean | null, qrVersion: number | null, requestId?: string) {
+    const m = this.ds.manager;
+    const [row]: (Waybill & Gathered)[] = await m.query(this.gatherSql(), [number, input.operatorId, p.organisationId, isAdmin(p)]);
+    if (!row || (!isAdmin(p) && row.loadingSiteId !== p.organisationId) || row.status === 'draft') throw NOT_FOUND();
+    const { placeRegions, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _severities, _lastEvent, ...w } = row;
+    // A second operator checking at the same moment gets the outcome the first one produced (the check commits
+    // with the waybill's move, so the state read above comes with it).
+    if (w.status !== 'issued' && w.status !== 'check_failed') {
+      const [done]: LoadingCheck[] = await m.query(
+        `SELECT ${entityColumns(m, LoadingCheck, 'c')} FROM loading_checks c
+          WHERE c.waybill_id = $1 AND c.waybill_version = $2 AND c.outcome = 'pass' ORDER BY c.checked_at DESC LIMIT 1`,
+        [w.id, w.version],
+      );
+      if (done) return { ...this.view(done), alreadyChecked: true };
+    }
+    const rows = <E extends object>(entity: new () => E, list: Record<string, unknown>[] | null) => (list ?? []).map((r) => entityFromJson(m, entity, r));
+    const records: Records = {
+      orgs: rows(Organisation, _orgs),
+      vehicles: rows(Vehicle, _vehicles),
+      tank: _tank ? entityFromJson(m, Tank, _tank) : null,
+      people: rows(Person, _people),
+      licence: _licence ? entityFromJson(m, CarrierLicence, _licence) : undefined,
+      lines: rows(WaybillLine, _lines),
+      permits: rows(Permit, _permits),
+      blacklist: rows(BlacklistEntry, _blacklist),
+      terminal: _terminal,
+    };
+    const snapshot = this.snapshot(p, w as Waybill, input, qrValid, qrVersion, records);
+    const severities = _severities ?? {};
+    const evaluation = evaluateCheck(snapshot, severities);
+    if (evaluation.outcome === 'pass' && evaluation.manualPending.length) {
+      const keys = [...new Set(evaluation.manualPending.map((id) => CHECK_RULES.find((r) => r.id === id)?.checklistItem?.key).filter(Boolean))];
+      throw new RuleViolationError('CHECKLIST_INCOMPLETE', `Answer the gate checklist before the check can pass: ${keys.join(', ')}`, {
+        items: GATE_CHECKLIST.filter((i) => keys.includes(i.key)).map((i) => ({ key: i.key, label: i.label })),
+        rules: evaluation.manualPending,
+      });
+    }
+    const failed = evaluation.results.filter((r) => r.status === 'fail').map((r) => r.ruleId);
+    const fields = {
+      id: randomUUID(),
+      waybillId: w.id,
+      waybillVersion: w.version,
+      loadingSiteId: w.loadingSiteId!,
+      placeId: input.placeId ?? null,
+      operatorPersonId: input.operatorId,
+      checkedByUserId: p.userId,
+      startedFrom: input.qr ? ('qr' as const) : ('number' as const),
+      outcome: evaluation.outcome,
+      results: evaluation.results as unknown as Record<string, unknown>[],
+      checklist: input.checklist as unknown as Record<string, unknown>[],
+      severities: resolveSeverities(severities),
+    };
+    const actor = { principal: p, requestId };
+    const payload = { checkId: fields.id, failedRules: failed };
+    const params: unknown[] = [];
+    const $ = (v: unknown, type: string) => `$${params.push(v)}::${type}`;
+    // The waybill moves on a pass, and on the first fail; the guard CTE `g` has the row when it is still as read.
+    const action = evaluation.outcome === 'pass' ? 'check-pass' : w.status === 'issued' ? 'check-fail' : null;
+    const transition = action ? this.waybills.guardedTransition(w as Waybill, _lastEvent, action, 'loader', actor, payload, { params, guard: 'g' }, placeRegions) : null;
+    const guard = transition?.ctes ?? `g AS (SELECT id FROM waybills WHERE id = ${$(w.id, 'uuid')} AND row_version = ${$(w.rowVersion, 'int')} FOR SHARE)`;
+    // The immutable result, the snapshot serialised once (as jsonb stores it).
+    const values = [
+      $(fields.id, 'uuid'),
+      $(fields.waybillId, 'uuid'),
+      $(fields.waybillVersion, 'int'),
+      $(fields.loadingSiteId, 'uuid'),
+      $(fields.placeId, 'uuid'),
+      $(fields.operatorPersonId, 'uuid'),
+      $(fields.checkedByUserId, 'uuid'),
+      $(fields.startedFrom, 'varchar'),
+      $(fields.outcome, 'varchar'),
+      $(JSON.stringify(fields.results), 'jsonb'),
+      $(JSON.stringify(fields.checklist), 'jsonb'),
+      $(JSON.stringify(fields.severities), 'jsonb'),
+      $(JSON.stringify(snapshot), 'jsonb'),
+      $(failed, 'text[]'),
+    ];
+    let stored: { checked_at: Date } | undefined;
+    try {
+      [stored] = await m.query(
+        `WITH ${guard},
+              c AS (INSERT INTO loading_checks (id, waybill_id, waybill_version, loading_site_id, place_id, operator_person_id, checked_by_user_id, started_from,
+                                                outcome, results, checklist, severities, snapshot, failed_rules)
+                    SELECT ${values.join(', ')} FROM g RETURNING checked_at)
+         SELECT checked_at FROM c`,
+        params,
+      );
+    } catch (e) {
+      // An event appended meanwhile by a path that did not move the row version: the chain's unique seq refuses it.
+      if ((e as { code?: string; constraint?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'waybill_events_seq_uq') return null;
+      throw e;
+    }
+    if (!stored) return null;
+    transition?.announce();
+    return this.view({ ...fields, failedRules: failed, checkedAt: stored.checked_at } as LoadingCheck);
+  }
+
+  // The one read of a check: the waybill row by its number (the number never changes), the regions of its places
+  // (for the live announcement), every record the rules look at as JSON (entityJsonColumns, turned back into rows
+  // as find() gives them), the rule settings, and the waybill's latest event (the new one chains on it).
+  // $1 number, $2 operator id, $3 the principal's organisation, $4 whether the principal is an administrator.
+  private gatherSql(): string {
+    if (this.gather) return this.gather;
+    const m = this.ds.manager;
+    const j = (entity: new () => object, alias: string) => `SELECT ${entityJsonColumns(m, entity, alias)} FROM ${entityTable(m, entity)} ${alias}`;
+    // The operator is a person of the loading site running the check (of the waybill's site for an administrator).
+    const operatorOrg = `CASE WHEN $4::boolean THEN coalesce(w.loading_site_id, $3::uuid) ELSE $3::uuid END`;
+    const blacklist = blacklistCondition({
+      organisation: `ARRAY[w.shipper_id, w.consignee_id, w.carrier_id]`,
+      vehicle: `ARRAY(SELECT v.id FROM vehicles v WHERE v.id IN (w.vehicle_id, w.trailer_id))`,
+      person: `ARRAY(SELECT pp.id FROM people pp WHERE pp.id IN (w.driver_id, w.escort_id) OR (pp.id = $2::uuid AND pp.organisation_id = ${operatorOrg}))`,
+    });
+    return (this.gather = `SELECT ${entityColumns(m, Waybill, 'w')},
+       ARRAY(SELECT pl.region_code FROM places pl WHERE pl.id IN (w.origin_place_id, w.destination_place_id)) AS "placeRegions",
+       (SELECT json_agg(x) FROM (${j(Organisation, 'o')} WHERE o.id IN (w.shipper_id, w.consignee_id, w.carrier_id, w.loading_site_id)) x) AS "_orgs",
+       (SELECT json_agg(x) FROM (${j(Vehicle, 'v')} WHERE v.id IN (w.vehicle_id, w.trailer_id)) x) AS "_vehicles",
+       (SELECT row_to_json(x) FROM (${j(Tank, 't')} WHERE t.id = w.tank_id) x) AS "_tank",
+       (SELECT json_agg(x) FROM (${j(Person, 'pe')} WHERE pe.id IN (w.driver_id, w.escort_id, $2::uuid)) x) AS "_people",
+       (SELECT row_to_json(x) FROM (${j(CarrierLicence, 'cl')} WHERE cl.organisation_id = w.carrier_id LIMIT 1) x) AS "_licence",
+       (SELECT json_agg(x ORDER BY x."lineNo") FROM (${j(WaybillLine, 'wl')} WHERE wl.waybill_id = w.id) x) AS "_lines",
+       (SELECT json_agg(x ORDER BY array_position(w.permit_ids, x.id)) FROM (${j(Permit, 'pm')} WHERE pm.id = ANY(w.permit_ids)) x) AS "_permits",
+       (SELECT json_agg(x ORDER BY x."validFrom", x.id) FROM (${j(BlacklistEntry, 'b')} WHERE ${blacklist}) x) AS "_blacklist",
+       (SELECT row_to_json(x) FROM (SELECT t.last_seen_at::text AS "lastSeenAt", lp.fix_time::text AS "fixTime", lp.alarm_bits AS "alarmBits",
+                                           lp.received_at::text AS "receivedAt", lp.vehicle_id IS NOT NULL AS "hasPosition"
+                                      FROM terminals t LEFT JOIN vehicle_latest_positions lp ON lp.vehicle_id = w.vehicle_id
+                                     WHERE t.vehicle_id = w.vehicle_id AND t.status = 'active' LIMIT 1) x) AS "_terminal",
+       (SELECT json_object_agg(s.rule_id, s.severity) FROM check_rule_settings s) AS "_severities",
+       (SELECT json_build_object('seq', e.seq, 'hash', e.hash) FROM waybill_events e WHERE e.waybill_id = w.id ORDER BY e.seq DESC LIMIT 1) AS "_lastEvent"
+  FROM waybills w WHERE w.number = $1`);
+  }
+  private gather?: string;
+
+  // The snapshot the rules see, from the records gathered.
+  private snapshot(p: Principal, w: Waybill, input: StartCheck, qrValid: boolean | null, qrVersion: number | null, r: Records): CheckSnapshot {
+    const orgs = new Map(r.orgs.map((o) => [o.id, o] as const));
+    const { vehicles, people, tank, lines, licence, permits } = r;
+    const find = <E extends { id: string }>(rows: E[], id: string | null | undefined) => (id ? (rows.find((x) => x.id === id) ?? null) : null);
     const vehicle = find(vehicles, w.vehicleId);
     const trailer = find(vehicles, w.trailerId);
-    const tank = find(tanks, w.tankId);
     const driver = find(people, w.driverId);
     const escort = find(people, w.escortId);
     // The operator is a person of the loading site running the check (of the waybill's site for an administrator).
     const operatorOrg = isAdmin(p) ? (w.loadingSiteId ?? p.organisationId) : p.organisationId;
     const operator = people.find((x) => x.id === input.operatorId && x.organisationId === operatorOrg) ?? null;
-    const permits = w.permitIds.length ? await m.findBy(Permit, { id: In(w.permitIds) }) : [];
     const today = shanghaiDate(new Date());
     const subjects = [
       ...[w.shipperId, w.consigneeId, w.carrierId].filter((x): x is string => !!x).map((id) => ({ type: 'organisation' as const, id })),
@@ -172,7 +269,7 @@ export class LoadingChecksService {
       ...[driver, escort, operator].filter((x): x is Person => !!x).map((x) => ({ type: 'person' as const, id: x.id })),
     ];
     // Entries found through identity (same plate or ID number on another record) count against the dispatched one.
-    const entries = (await this.blacklist.activeFor(subjects, today, m)).map((e) => {
+    const entries = activeEntries(r.blacklist, today).map((e) => {
       const direct = subjects.some((s) => s.type === e.subjectType && s.id === e.subjectId);
       return direct ? e : { ...e, subjectId: subjects.find((s) => s.type === e.subjectType)?.id ?? e.subjectId };
     });
@@ -206,7 +303,8 @@ export class LoadingChecksService {
       scanned: input.scannedPlates ? { plates: input.scannedPlates } : undefined,
       shipper: { id: w.shipperId, name: org(w.shipperId)?.name ?? '' },
       consignee: org(w.consigneeId),
-      carrier: { org: org(w.carrierId), licence },
+      // No licence stays undefined, as the row-per-table read left it (out of the stored snapshot, not null).
+      carrier: { org: org(w.carrierId), licence: licence as CarrierLicence },
       vehicle,
       trailer,
       tank: tank ? { ...tank, lastCargoLabels: lastCargo?.variants[0]?.labels, lastCargoClassificationCode: lastCargo?.variants[0]?.classificationCode ?? null } : null,
@@ -214,27 +312,8 @@ export class LoadingChecksService {
       escort,
       permits,
       blacklist: entries,
-      terminal: await this.terminalStatus(m, w.vehicleId),
+      terminal: terminalStatus(r.terminal),
       confirmations: Object.fromEntries(input.checklist.map((c) => [c.key, { ok: c.ok, note: c.note }])),
-    };
-  }
-
-  // PL-25 from the vehicle's terminal and its latest position. No terminal, or no position yet, is null: the
-  // rule fails on it rather than passing for want of data.
-  private async terminalStatus(m: EntityManager, vehicleId: string | null): Promise<TerminalStatus | null> {
-    if (!vehicleId) return null;
-    const [row]: { last_seen_at: Date | null; fix_time: Date | null; alarm_bits: number | null; received_at: Date | null; has_position: boolean }[] = await m.query(
-      `SELECT t.last_seen_at, l.fix_time, l.alarm_bits, l.received_at, l.vehicle_id IS NOT NULL AS has_position
-         FROM terminals t LEFT JOIN vehicle_latest_positions l ON l.vehicle_id = $1
-        WHERE t.vehicle_id = $1 AND t.status = 'active' LIMIT 1`,
-      [vehicleId],
-    );
-    if (!row || !row.has_position) return null;
-    const lastSeen: Date | null = row.last_seen_at ?? row.received_at ?? null;
-    return {
-      lastFixAt: row.fix_time,
-      alarmBits: row.alarm_bits,
-      online: !!lastSeen && Date.now() - new Date(lastSeen).getTime() <= 5 * 60_000,
     };
   }
 

@@ -34,18 +34,13 @@ export type BlacklistStatus = {
 // grow with the subjects (a waybill issue asks about eight at once). Plain SQL: waybill issue and every pre-loading
 // check come through here; waybill issue puts it inside its one read statement.
 export function blacklistQuery(subjects: readonly BlacklistSubject[], columns: string, first = 1): { text: string; params: unknown[] } {
-  const types = [...new Set(subjects.map((s) => s.type))];
   const params: unknown[] = [];
-  const conditions = types.map((type) => {
-    params.push(type, [...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))]);
-    const n = first + params.length - 1;
-    const ids = `ANY($${n}::uuid[])`;
-    return `(b.subject_type = $${n - 1} AND (b.subject_id = ${ids} OR b.subject_id IN (${SAME_IDENTITY[type](ids)})))`;
-  });
-  return {
-    text: `SELECT ${columns} FROM blacklist_entries b WHERE b.lifted_at IS NULL AND (${conditions.length ? conditions.join(' OR ') : 'false'}) ORDER BY b.valid_from, b.id`,
-    params,
-  };
+  const ids: Partial<Record<BlacklistSubject['type'], string>> = {};
+  for (const type of new Set(subjects.map((s) => s.type))) {
+    params.push([...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))]);
+    ids[type] = `$${first + params.length - 1}::uuid[]`;
+  }
+  return { text: `SELECT ${columns} FROM blacklist_entries b WHERE ${blacklistCondition(ids)} ORDER BY b.valid_from, b.id`, params };
 }
 
 const actorOf = (p: Principal, requestId?: string): Actor => ({ userId: p.userId, apiKeyId: p.apiKeyId, requestId });
@@ -63,6 +58,17 @@ const SAME_IDENTITY: Record<BlacklistSubject['type'], (param: string) => string>
   person: (s) => `SELECT p2.id FROM people p1 JOIN people p2 ON p2.id_number = p1.id_number WHERE p1.id = ${s}`,
   organisation: (s) => `SELECT o2.id FROM organisations o1 JOIN organisations o2 ON o2.uscc = o1.uscc WHERE o1.id = ${s} AND o1.uscc IS NOT NULL`,
 };
+
+// The condition activeFor() reads entries with (not yet lifted, against a subject or its identity), for a caller
+// that gathers them inside a larger statement (the pre-loading check): `ids` gives, per subject type, an SQL
+// expression of a uuid[]. In force on a day is decided afterwards (activeEntries).
+export function blacklistCondition(ids: Partial<Record<BlacklistSubject['type'], string>>, alias = 'b'): string {
+  const conditions = (Object.entries(ids) as [BlacklistSubject['type'], string][]).map(([type, array]) => {
+    const any = `ANY(${array})`;
+    return `(${alias}.subject_type = '${type}' AND (${alias}.subject_id = ${any} OR ${alias}.subject_id IN (${SAME_IDENTITY[type](any)})))`;
+  });
+  return `${alias}.lifted_at IS NULL AND (${conditions.length ? conditions.join(' OR ') : 'false'})`;
+}
 
 @Injectable()
 export class BlacklistService {

@@ -17,7 +17,7 @@ import { personCertificates, tankCertificates, vehicleCertificates } from '../ve
 import { Tank } from '../vehicles/tank.entity.js';
 import { Vehicle } from '../vehicles/vehicle.entity.js';
 import { canonicalJson } from '../common/canonical-json.js';
-import { entityColumns, entityJsonColumns, fromJson } from '../database/raw-entity.js';
+import { entityColumns, entityJsonColumns, entityFromJson } from '../database/raw-entity.js';
 import { blacklistQuery } from '../vehicles/blacklist.service.js';
 import { BlacklistEntry } from '../vehicles/blacklist-entry.entity.js';
 import { activeEntries } from '../vehicles/blacklist.rules.js';
@@ -39,8 +39,10 @@ import { WaybillVersion } from './waybill-version.entity.js';
 import { Waybill } from './waybill.entity.js';
 import type { Amend, CreateWaybill, GoodsCheck, Delivery, Dispatch, ListWaybills, Resolve, Transition, UpdateWaybill, WaybillLineInput } from './waybills.dto.js';
 
-export type Actor = { principal: Principal | null; requestId?: string };
 const EVENT_COLUMNS = 'waybill_id, seq, at, type, from_status, to_status, version, actor_user_id, actor_organisation_id, actor_role, payload, prev_hash, hash';
+const EVENT_TYPES = ['uuid', 'int', 'timestamptz', 'varchar', 'varchar', 'varchar', 'int', 'uuid', 'uuid', 'varchar', 'jsonb', 'char(64)', 'char(64)'];
+
+export type Actor = { principal: Principal | null; requestId?: string };
 type PartyOrPlaceRow = {
   k: 'organisation' | 'place';
   id: string;
@@ -118,7 +120,7 @@ export class WaybillsService {
       [id],
     );
     if (!w) throw NOT_FOUND();
-    return { ...w, lines: w.lines.map((l) => fromJson(m, WaybillLine, l)) } as Waybill;
+    return { ...w, lines: w.lines.map((l) => entityFromJson(m, WaybillLine, l)) } as Waybill;
   }
 
   // A waybill the caller may see (404 otherwise), with the roles it plays on it.
@@ -391,16 +393,16 @@ export class WaybillsService {
     const orgs = new Map(
       partyRows.filter((r) => r.k === 'organisation').map((o) => [o.id, { id: o.id, name: o.name, uscc: o.uscc, regionCode: o.region_code, contactPhone: o.contact_phone }] as const),
     );
-    const vehicles = row!.vehicles.map((v) => fromJson(m, Vehicle, v));
-    const people = row!.people.map((x) => fromJson(m, Person, x));
+    const vehicles = row!.vehicles.map((v) => entityFromJson(m, Vehicle, v));
+    const people = row!.people.map((x) => entityFromJson(m, Person, x));
     const find = <E extends { id: string }>(rows: E[], id: string | null) => (id ? (rows.find((r) => r.id === id) ?? null) : null);
     const vehicle = find(vehicles, w.vehicleId);
     const trailer = find(vehicles, w.trailerId);
     const driver = find(people, w.driverId);
     const escort = find(people, w.escortId);
-    const tank = find(row!.tanks.map((t) => fromJson(m, Tank, t)), w.tankId);
-    const licence = row!.licence ? fromJson(m, CarrierLicence, row!.licence) : null;
-    const lineRows = row!.lines.map((l) => fromJson(m, WaybillLine, l));
+    const tank = find(row!.tanks.map((t) => entityFromJson(m, Tank, t)), w.tankId);
+    const licence = row!.licence ? entityFromJson(m, CarrierLicence, row!.licence) : null;
+    const lineRows = row!.lines.map((l) => entityFromJson(m, WaybillLine, l));
     const placeRows = partyRows
       .filter((r) => r.k === 'place')
       .map((pl) => ({ id: pl.id, name: pl.name, address: pl.address!, regionCode: pl.region_code, lat: pl.lat!, lon: pl.lon! }));
@@ -414,7 +416,7 @@ export class WaybillsService {
       ...[driver, escort].filter((x): x is Person => !!x).map((x) => ({ type: 'person' as const, id: x.id })),
     ];
     const entries = activeEntries(
-      row!.bars.map((b) => fromJson(m, BlacklistEntry, b)),
+      row!.bars.map((b) => entityFromJson(m, BlacklistEntry, b)),
       today,
     ).filter((e) => subjects.some((s) => s.type === e.subjectType));
     const labelOf = (type: string, id: string) =>
@@ -542,19 +544,35 @@ export class WaybillsService {
     return m ? run(m) : this.ds.transaction(run);
   }
 
-  // A transition on a waybill row that the caller's transaction has already locked and read (the pre-loading
-  // check's outcome): the same rule, status change and chained event as transitionAs, without reading the row again
-  // or answering with it. Only for actions without side effects on other records. Returns the live announcement,
-  // to be made once the transaction has committed.
-  async transitionLocked(m: EntityManager, w: Waybill, action: WaybillAction, role: WaybillActorRole, actor: Actor, input: Record<string, unknown>, placeRegions?: string[]) {
-    if (action === 'finish-loading' || action === 'cancel') throw new Error(`transitionLocked does not handle ${action}; use transitionAs`);
+  // A transition that the caller writes in one statement with its own rows (the pre-loading check: its result, this
+  // move and its event together), guarded by the row version the caller read instead of a row lock held while it
+  // works: the same rule, status change and chained event as transitionAs. Appends to the caller's WITH two CTEs:
+  // `guard`, the UPDATE, which returns the row when the waybill is still as read and nothing when it changed since
+  // (so the rows written FROM it are not written either), and the event INSERT over it; their parameters are
+  // pushed onto `params`. `last` is the waybill's latest event, read with the row. Only for actions without side
+  // effects on other records. Returns the live announcement, to be made once the statement has committed.
+  guardedTransition(
+    w: Waybill,
+    last: { seq: number; hash: string } | null,
+    action: WaybillAction,
+    role: WaybillActorRole,
+    actor: Actor,
+    input: Record<string, unknown>,
+    sql: { params: unknown[]; guard: string },
+    placeRegions?: string[],
+  ) {
+    if (action === 'finish-loading' || action === 'cancel') throw new Error(`guardedTransition does not handle ${action}; use transitionAs`);
     this.decide(w.status, action, [role]);
     const to = checkTransition({ status: w.status, action, roles: [role] });
     if (!to.ok) throw new ConflictError(to.code, to.message);
+    const $ = (v: unknown) => `$${sql.params.push(v)}`;
+    const event = this.eventRow(w, { type: action, from: w.status, to: to.to, actor, role, payload: this.eventPayload(input), version: w.version }, last);
     // What m.update(Waybill, ...) sends: the version column and the update date move with every update.
-    await m.query(`UPDATE waybills SET status = $2, row_version = row_version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, [w.id, to.to]);
-    await this.appendEvent(m, w, { type: action, from: w.status, to: to.to, actor, role, payload: this.eventPayload(input), version: w.version });
-    return () => this.announce({ ...w, status: to.to } as Waybill, action, placeRegions);
+    const ctes =
+      `${sql.guard} AS (UPDATE waybills SET status = ${$(to.to)}, row_version = row_version + 1, updated_at = CURRENT_TIMESTAMP` +
+      ` WHERE id = ${$(w.id)} AND row_version = ${$(w.rowVersion)} RETURNING id), ` +
+      `${sql.guard}_event AS (INSERT INTO waybill_events (${EVENT_COLUMNS}) SELECT ${event.map((v, i) => `${$(v)}::${EVENT_TYPES[i]}`).join(', ')} FROM ${sql.guard})`;
+    return { ctes, announce: () => this.announce({ ...w, status: to.to } as Waybill, action, placeRegions) };
   }
 
   private eventPayload(input: Partial<Transition> & Record<string, unknown>) {

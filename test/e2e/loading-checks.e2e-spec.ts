@@ -171,6 +171,21 @@ describe('pre-loading checks', () => {
     expect(count).toBe(1);
   });
 
+  // The check reads without locking and writes guarded by the row version it read: the losers of the race read
+  // again and answer with the winner's check; the waybill moves once and its event chain stays whole.
+  it('should give five operators checking at once one check, one move and an unbroken event chain', async () => {
+    const wb = await issuedWaybill(t, w);
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => check(w, i % 2 ? { qr: wb.qr } : { waybillNumber: wb.number })));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.body.alreadyChecked).length).toBe(4);
+    const [{ checks }] = await t.ds.query(`SELECT count(*)::int AS checks FROM loading_checks WHERE waybill_id = $1`, [wb.id]);
+    expect(checks).toBe(1);
+    const events = await t.ds.query(`SELECT type, payload FROM waybill_events WHERE waybill_id = $1 AND type LIKE 'check-%'`, [wb.id]);
+    expect(events).toEqual([{ type: 'check-pass', payload: { checkId: answers[0]!.body.id, failedRules: [] } }]);
+    expect((await request(t.http).get(`/waybills/${wb.id}/events/verify`).set(bearer(w.shipper.token))).body.ok).toBe(true);
+  });
+
   it('should replay a check with the same Idempotency-Key', async () => {
     const wb = await issuedWaybill(t, w);
     const key = `chk-${Date.now()}`;

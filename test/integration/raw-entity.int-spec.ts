@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
 import { Organisation } from '../../src/accounts/organisation.entity.js';
-import { entityColumns, entityJsonColumns, entityTable, fromJson } from '../../src/database/raw-entity.js';
+import { entityColumns, entityFromJson, entityJsonColumns, entityTable } from '../../src/database/raw-entity.js';
 import { LoadingCheck } from '../../src/loading-checks/loading-check.entity.js';
 import { BlacklistEntry } from '../../src/vehicles/blacklist-entry.entity.js';
 import { CarrierLicence } from '../../src/vehicles/carrier-licence.entity.js';
@@ -16,7 +16,7 @@ import { idNumberWithCheck } from '../helpers/ids.js';
 import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
 
 // The hot paths (pre-loading check, blacklist look-up, waybill issue) read entities with plain SQL through
-// entityColumns(), or as JSON inside one statement through entityJsonColumns() + fromJson(): the
+// entityColumns(), or as JSON inside one statement through entityJsonColumns() + entityFromJson(): the
 // rows must be what TypeORM's find gives, key for key and value for value (dates, numerics, arrays, jsonb), or the
 // rules and the stored check snapshot would change.
 describe('entityColumns: plain rows shaped like find()', () => {
@@ -85,6 +85,30 @@ describe('entityColumns: plain rows shaped like find()', () => {
     expect(row).toEqual({ ...found });
   });
 
+  // The pre-loading check and waybill issue gather these rows as JSON inside one statement and turn them back.
+  it.each(entities)('should read a %s through JSON (entityJsonColumns, entityFromJson) as find() does', async (key, entity) => {
+    const m = t.ds.manager;
+    const found = (await m.findOneBy(entity as new () => { id: string }, { id: ids[key]! })) as Record<string, unknown>;
+    const [{ j }] = await m.query(`SELECT (SELECT row_to_json(x) FROM (SELECT ${entityJsonColumns(m, entity, 'e')} FROM ${entityTable(m, entity)} e WHERE e.id = $1) x) AS j`, [
+      ids[key],
+    ]);
+    const row = entityFromJson(m, entity, j) as Record<string, unknown>;
+    expect(keys(row)).toEqual(keys(found));
+    expect(row).toEqual({ ...found });
+  });
+
+  it('should read waybill lines through JSON as find() does (numeric quantities as text)', async () => {
+    const m = t.ds.manager;
+    const found = await m.find(WaybillLine, { where: { waybillId: ids.waybill }, order: { lineNo: 'ASC' } });
+    const [{ j }] = await m.query(
+      `SELECT (SELECT json_agg(x ORDER BY x."lineNo") FROM (SELECT ${entityJsonColumns(m, WaybillLine, 'l')} FROM waybill_lines l WHERE l.waybill_id = $1) x) AS j`,
+      [ids.waybill],
+    );
+    const rows = (j as Record<string, unknown>[]).map((r) => entityFromJson(m, WaybillLine, r));
+    expect(rows).toEqual(found.map((l) => ({ ...l })));
+    expect(rows[0]!.declaredQuantity).toBe(found[0]!.declaredQuantity);
+  });
+
   it('should read waybill lines as find() does (numeric quantities as text, jsonb flags, arrays)', async () => {
     const found = await t.ds.manager.find(WaybillLine, { where: { waybillId: ids.waybill }, order: { lineNo: 'ASC' } });
     const rows = await t.ds.manager.query(`SELECT ${entityColumns(t.ds.manager, WaybillLine, 'l')} FROM waybill_lines l WHERE l.waybill_id = $1 ORDER BY l.line_no`, [ids.waybill]);
@@ -98,29 +122,5 @@ describe('entityColumns: plain rows shaped like find()', () => {
     expect(row!.validFrom).toBe('2026-01-05');
     expect(row!.validUntil).toBe('2027-02-28');
     expect(row!.createdAt).toBeInstanceOf(Date);
-  });
-
-  // Inside one statement of several tables (waybill issue), rows travel as JSON and come back as find() gives them.
-  const json = async (m: EntityManager, entity: new () => object, where: string, param: string) => {
-    const [{ rows }] = await m.query(
-      `SELECT (SELECT coalesce(json_agg(x), '[]') FROM (SELECT ${entityJsonColumns(m, entity, 'e')} FROM ${entityTable(m, entity)} e WHERE e.${where} = $1 ORDER BY 1) x) AS rows`,
-      [param],
-    );
-    return (rows as Record<string, unknown>[]).map((r) => fromJson(m, entity, r)) as Record<string, unknown>[];
-  };
-
-  it.each(entities)('should read a %s through JSON as find() does', async (key, entity) => {
-    const id = ids[key]!;
-    const found = (await t.ds.manager.findOneBy(entity as new () => { id: string }, { id })) as Record<string, unknown>;
-    const [row] = await json(t.ds.manager, entity, 'id', id);
-    expect(keys(row!)).toEqual(keys(found));
-    expect(row).toEqual({ ...found });
-  });
-
-  it('should read waybill lines through JSON as find() does (numeric quantities as text)', async () => {
-    const found = await t.ds.manager.find(WaybillLine, { where: { waybillId: ids.waybill }, order: { lineNo: 'ASC' } });
-    const rows = await json(t.ds.manager, WaybillLine, 'waybill_id', ids.waybill!);
-    expect(rows.sort((a, b) => (a.lineNo as number) - (b.lineNo as number))).toEqual(found.map((l) => ({ ...l })));
-    expect(rows[0]!.declaredQuantity).toBe('20.500');
   });
 });
