@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { Fifo } from '../../common/fifo.js';
 import type { MetricsService } from '../../ops/metrics.service.js';
+import { admissionLimit, DrainRate, resumeBelow } from './admission.rules.js';
 import { positionRowProblem, type PositionRow } from './position.js';
 import type { PositionStore } from './position-store.js';
 
@@ -14,6 +15,9 @@ export type PositionWriterOptions = {
   // beyond it, the submit waits: memory stays bounded when the database is slow or away, and `isSaturated`
   // tells the socket servers to stop reading.
   maxPendingRows: number;
+  // Admission by time (admission.rules.ts): once the commit rate is measured, accept only what is committed in about
+  // this many milliseconds (at least batchRows, at most maxPendingRows). 0: maxPendingRows alone.
+  admissionMs: number;
   // Batches written at once (each on its own connection).
   maxConcurrentBatches: number;
   // Retry delays after a transient failure: retryBaseMs doubled per attempt up to retryMaxMs, with jitter.
@@ -25,6 +29,7 @@ export const DEFAULT_WRITER_OPTIONS: PositionWriterOptions = {
   batchRows: 2000,
   batchDelayMs: 20,
   maxPendingRows: 50_000,
+  admissionMs: 500,
   maxConcurrentBatches: 2,
   retryBaseMs: 100,
   retryMaxMs: 5_000,
@@ -88,6 +93,9 @@ export class PositionWriter extends EventEmitter {
   private closing = false;
   private aborted = false;
   private saturated = false;
+  private readonly drainRate = new DrainRate(performance.now());
+  // Pending rows admitted: maxPendingRows until the drain rate is measured, then admissionLimit().
+  private limit: number;
   private consecutiveFailures = 0;
   private lastError?: string;
   private idle?: () => void;
@@ -106,6 +114,7 @@ export class PositionWriter extends EventEmitter {
   ) {
     super();
     this.options = { ...DEFAULT_WRITER_OPTIONS, ...options };
+    this.limit = this.options.maxPendingRows;
     if (metrics) {
       const writer = this;
       this.m = {
@@ -130,6 +139,20 @@ export class PositionWriter extends EventEmitter {
           this.set(writer.pendingRows);
         },
       });
+      metrics.gauge({
+        name: 'hazway_positions_admission_limit_rows',
+        help: 'Positions that may be pending before the socket servers stop reading (what the writer commits in POSITIONS_ADMISSION_MS)',
+        collect(this: Gauge) {
+          this.set(writer.limit);
+        },
+      });
+      metrics.gauge({
+        name: 'hazway_positions_drain_rows_per_second',
+        help: 'Positions committed per second of busy time, as measured for admission control (0 until measured)',
+        collect(this: Gauge) {
+          this.set(Math.round(writer.drainRate.rowsPerSecond ?? 0));
+        },
+      });
     }
   }
 
@@ -141,6 +164,8 @@ export class PositionWriter extends EventEmitter {
   get stats() {
     return {
       pendingRows: this.pendingRows,
+      admissionLimit: this.limit,
+      drainRowsPerSecond: this.drainRate.rowsPerSecond,
       queuedRows: this.queuedRows,
       batchesInFlight: this.inFlight,
       waitingSubmits: this.waiters.length,
@@ -167,7 +192,7 @@ export class PositionWriter extends EventEmitter {
     if (records.length === 0) return Promise.resolve({ stored: 0, duplicates: 0, inserted: [] });
     if (this.waiters.length === 0 && this.hasRoom(records.length)) {
       // The common case: room now, no promise for the admission.
-      this.pendingRows += records.length;
+      this.admit(records.length);
       this.updateSaturation();
       return this.enqueue(records);
     }
@@ -222,7 +247,7 @@ export class PositionWriter extends EventEmitter {
     // FIFO: a submit never overtakes one that is already waiting. A submit larger than the whole limit is let in
     // alone, when nothing else is pending, rather than never.
     if (this.waiters.length === 0 && this.hasRoom(rows)) {
-      this.pendingRows += rows;
+      this.admit(rows);
       this.updateSaturation();
       return Promise.resolve();
     }
@@ -233,14 +258,20 @@ export class PositionWriter extends EventEmitter {
   }
 
   private hasRoom(rows: number) {
-    return this.pendingRows === 0 || this.pendingRows + rows <= this.options.maxPendingRows;
+    return this.pendingRows === 0 || this.pendingRows + rows <= this.limit;
+  }
+
+  private admit(rows: number) {
+    if (this.pendingRows === 0) this.drainRate.busy(performance.now());
+    this.pendingRows += rows;
   }
 
   private release(rows: number) {
     this.pendingRows -= rows;
+    if (this.pendingRows === 0) this.drainRate.idle(performance.now());
     while (this.waiters.length > 0 && this.hasRoom(this.waiters.peek()!.rows)) {
       const w = this.waiters.shift()!;
-      this.pendingRows += w.rows;
+      this.admit(w.rows);
       w.resume();
     }
     this.updateSaturation();
@@ -250,8 +281,22 @@ export class PositionWriter extends EventEmitter {
     }
   }
 
+  // Rows committed: the drain rate, and with it the admission limit, may change.
+  private committed(rows: number) {
+    if (!this.drainRate.committed(rows, performance.now())) return;
+    this.limit = admissionLimit(this.drainRate.rowsPerSecond, {
+      targetMs: this.options.admissionMs,
+      minRows: this.options.batchRows,
+      maxRows: this.options.maxPendingRows,
+    });
+  }
+
+  // Saturated at the limit (or with submits waiting); not saturated again until below half of it, so that the
+  // socket servers do not switch reading on and off for every batch.
   private updateSaturation() {
-    const saturated = this.waiters.length > 0 || this.pendingRows >= this.options.maxPendingRows;
+    const saturated = this.saturated
+      ? this.waiters.length > 0 || this.pendingRows > resumeBelow(this.limit)
+      : this.waiters.length > 0 || this.pendingRows >= this.limit;
     if (saturated === this.saturated) return;
     this.saturated = saturated;
     this.emit(saturated ? 'saturated' : 'drain');
@@ -372,6 +417,7 @@ export class PositionWriter extends EventEmitter {
         }
         this.m?.stored.inc(result.inserted);
         const total = batch.reduce((n, s) => n + s.end - s.start, 0);
+        this.committed(total);
         this.m?.duplicates.inc(total - result.inserted);
         for (const slice of batch) this.done(slice);
         return;

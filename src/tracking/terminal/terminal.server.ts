@@ -175,8 +175,10 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
   private onBackpressure(saturated: boolean): void {
     if (saturated === this.saturated) return;
     this.saturated = saturated;
-    if (!saturated) this.resumedAt = performance.now();
-    this.logger.log(saturated ? 'position writes are behind: pausing JT/T 808 reads' : 'position writes caught up: resuming JT/T 808 reads');
+    if (saturated) this.metrics.readingPaused();
+    else this.resumedAt = performance.now();
+    // Debug only: under overload this happens a few times a second (PositionsService logs it, rate-limited).
+    this.logger.debug(saturated ? 'position writes are behind: pausing JT/T 808 reads' : 'position writes caught up: resuming JT/T 808 reads');
     for (const s of this.sessions) s.updateFlow();
   }
 
