@@ -36,7 +36,7 @@ const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
 const WATCH_REGION = '150000';
 
-type Flags = { terminals: number; rate: number; duration: number; idle: number; batch: number; copyRows: number; idleHoldS: number };
+type Flags = { terminals: number; rate: number; duration: number; idle: number; batch: number; copyRows: number; idleHoldS: number; window: number };
 
 function parseFlags(argv: string[]): Flags {
   const get = (name: string, env: string, fallback: number, integer = true) => {
@@ -55,6 +55,8 @@ function parseFlags(argv: string[]): Flags {
     batch: get('batch', 'BENCH_BATCH', 1),
     copyRows: get('copy-rows', 'BENCH_COPY_ROWS', 200_000),
     idleHoldS: get('idle-hold', 'BENCH_IDLE_HOLD', 10, false),
+    // Reports a terminal may have unanswered before it holds the next ones back (the simulator's maxInFlight).
+    window: get('window', 'BENCH_WINDOW', 256),
   };
 }
 
@@ -73,6 +75,7 @@ type IngestRequest = {
   rate: number;
   duration: number;
   batch: number;
+  window: number;
 };
 type IdleRequest = { kind: 'idle'; host: string; port: number; terminals: { phone: string; plate: string }[] };
 type Request = IngestRequest | IdleRequest | { kind: 'closeIdle' } | { kind: 'exit' };
@@ -162,6 +165,7 @@ async function clientMain() {
         ratePerTerminal: req.rate,
         durationS: req.duration,
         batchSize: req.batch,
+        maxInFlight: req.window,
         route: SIMULATOR_ROUTES.demo,
         connectConcurrency: 200,
         onProgress: (p: { phase: string; elapsedS: number; online: number; acked: number; failed: number; inFlight: number; windowPositionsPerSecond: number; latencyMs: { p99: number } }) =>
@@ -207,6 +211,18 @@ async function clientMain() {
 }
 
 // ------------------------------------------------------------------------------------------- the server process
+
+// The server's own hazway_jt808_ack_seconds for 0x0200 (read off the socket → reply written): bucket upper bounds.
+async function serverAckSummary(app: { get(token: unknown): unknown }) {
+  const { MetricsService } = await fromDist('ops/metrics.service.js');
+  const registry = (app.get(MetricsService) as { registry: { getSingleMetric(n: string): { get(): Promise<{ values: { labels: Record<string, string | number>; value: number; metricName?: string }[] }> } | undefined } }).registry;
+  const metric = registry.getSingleMetric('hazway_jt808_ack_seconds');
+  const values = metric ? (await metric.get()).values.filter((v) => v.labels.message_id === '0x0200' && v.metricName?.endsWith('_bucket')) : [];
+  const buckets = values.map((v) => ({ le: v.labels.le === '+Inf' ? Infinity : Number(v.labels.le), n: v.value })).sort((a, b) => a.le - b.le);
+  const count = buckets.length ? buckets[buckets.length - 1]!.n : 0;
+  const q = (p: number) => buckets.find((b) => b.n >= p * count)?.le ?? NaN;
+  return { count, p50: q(0.5), p99: q(0.99) };
+}
 
 function rssOf(pid: number | 'self'): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -309,10 +325,12 @@ async function serverMain(flags: Flags) {
       clientCpuSeconds: number;
     }>(
       child,
-      { kind: 'ingest', url: b.url, host: '127.0.0.1', port: terminalPort, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, batch: flags.batch },
+      { kind: 'ingest', url: b.url, host: '127.0.0.1', port: terminalPort, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, batch: flags.batch, window: flags.window },
       'ingestDone',
     );
     const cpuServer = serverCpu();
+    const serverAck = await serverAckSummary(b.app);
+    const writerStats = b.app.get((await fromDist('tracking/positions/positions.service.js')).PositionsService).writerStats as { admissionLimit: number; drainRowsPerSecond: number | null };
     const cpuPg = pgCpu();
     const profileFile = await stopProfile();
     if (profileFile) log(`server CPU profile: ${profileFile}`);
@@ -383,6 +401,8 @@ async function serverMain(flags: Flags) {
       ['acked (sustained)', `${fmt(acked)}  =  ${fmt(s.positionsPerSecond)} positions/s`],
       ['failures', `${fmt(s.failed)} (nacked ${s.nacked}, timed out ${s.timedOut}, aborted ${s.aborted}); disconnects ${s.disconnects}, reconnects ${s.reconnects}`],
       ['ACK latency p50 / p95 / p99 / max', `${ack.p50} / ${ack.p95} / ${ack.p99} / ${ack.max} ms`],
+      ['server: report read → ACK written (p50 / p99, histogram buckets)', `≤ ${serverAck.p50} / ≤ ${serverAck.p99} s of ${fmt(serverAck.count)} replies`],
+      ['server: reading paused (admission control)', `${terminalServer.readingPauses} times; admission limit at the end ${fmt(writerStats.admissionLimit)} rows, drain rate ${fmt(Math.round(writerStats.drainRowsPerSecond ?? 0))} rows/s (POSITIONS_ADMISSION_MS=${process.env.POSITIONS_ADMISSION_MS ?? '500 (default)'})`],
       ['watcher (region 150000)', `${fmt(ingest.watcher.received)} positions received in ${fmt(ingest.watcher.events)} events; ${fmt(acked - ingest.watcher.received)} acked not received, ${ingest.watcher.unmatched} unmatched`],
       ['watcher latency p50 / p95 / p99 / max', `${w.p50} / ${w.p95} / ${w.p99} / ${w.max} ms  (client send → watcher receipt)`],
       ['stored rows / distinct keys / acked', `${fmt(stored.rows)} / ${fmt(stored.distinct_keys)} / ${fmt(acked)}  →  ${lost === 0 ? 'every acked position stored exactly once' : lost > 0 ? `${fmt(lost)} ACKED POSITIONS MISSING` : `${fmt(-lost)} more rows than acks (stored but the ACK not counted: timeouts/aborts)`}; ${fmt(stored.flagged)} flagged by plausibility`],
