@@ -379,23 +379,38 @@ export class PositionWriter extends EventEmitter {
   private async writeWithRetry(batch: Slice[]): Promise<void> {
     // Repeats within one batch are answered here (the database would skip them too, but then the answer could not
     // say which of the two was new). The rest is sorted by key: see position-store.ts.
-    const seen = new Map<string, true>();
-    const unique: { slice: Slice; index: number }[] = [];
+    // Without an object or a key string per row (a third of the writer's garbage at 10,000 rows/s): the rows in
+    // flat arrays, their order sorted as small integers (stable, so of equal keys the first submitted comes first),
+    // and a repeat is the neighbour of the row it repeats.
+    const total = batch.reduce((n, s) => n + s.end - s.start, 0);
+    const all: PositionRow[] = new Array(total);
+    const owner: Slice[] = new Array(total);
+    const at = new Int32Array(total);
+    let n = 0;
     for (const slice of batch) {
-      for (let i = slice.start; i < slice.end; i++) {
-        const r = slice.entry.rows[i]!;
-        const key = `${r.vehicleId}|${r.fixTime.getTime()}`;
-        if (seen.has(key)) continue;
-        seen.set(key, true);
-        unique.push({ slice, index: i });
+      for (let i = slice.start; i < slice.end; i++, n++) {
+        all[n] = slice.entry.rows[i]!;
+        owner[n] = slice;
+        at[n] = i;
       }
     }
-    unique.sort((a, b) => {
-      const ra = a.slice.entry.rows[a.index]!;
-      const rb = b.slice.entry.rows[b.index]!;
-      return ra.vehicleId < rb.vehicleId ? -1 : ra.vehicleId > rb.vehicleId ? 1 : ra.fixTime.getTime() - rb.fixTime.getTime();
+    const order: number[] = new Array(total);
+    for (let k = 0; k < total; k++) order[k] = k;
+    order.sort((a, b) => {
+      const ra = all[a]!;
+      const rb = all[b]!;
+      if (ra.vehicleId !== rb.vehicleId) return ra.vehicleId < rb.vehicleId ? -1 : 1;
+      return ra.fixTime.getTime() - rb.fixTime.getTime() || a - b;
     });
-    const rows = unique.map((u) => u.slice.entry.rows[u.index]!);
+    const unique: number[] = [];
+    const rows: PositionRow[] = [];
+    for (const k of order) {
+      const r = all[k]!;
+      const last = rows.length > 0 ? rows[rows.length - 1]! : null;
+      if (last && last.vehicleId === r.vehicleId && last.fixTime.getTime() === r.fixTime.getTime()) continue;
+      unique.push(k);
+      rows.push(r);
+    }
 
     for (let attempt = 0; ; attempt++) {
       if (this.aborted) throw new WriterClosedError();
@@ -408,15 +423,14 @@ export class PositionWriter extends EventEmitter {
         this.consecutiveFailures = 0;
         this.lastError = undefined;
         if (result.insertedOrdinals === null) {
-          for (const u of unique) u.slice.entry.inserted[u.index] = true;
+          for (const k of unique) owner[k]!.entry.inserted[at[k]!] = true;
         } else {
           for (const ord of result.insertedOrdinals) {
-            const u = unique[ord - 1]!;
-            u.slice.entry.inserted[u.index] = true;
+            const k = unique[ord - 1]!;
+            owner[k]!.entry.inserted[at[k]!] = true;
           }
         }
         this.m?.stored.inc(result.inserted);
-        const total = batch.reduce((n, s) => n + s.end - s.start, 0);
         this.committed(total);
         this.m?.duplicates.inc(total - result.inserted);
         for (const slice of batch) this.done(slice);
