@@ -431,8 +431,8 @@ async function clientMain() {
         const held = counts.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_connections'), 0);
         const authed = counts.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_sessions_authenticated'), 0);
         await ask(child, { kind: 'closeIdle' }, 'closedIdle');
-      // Per connection still held: on a slow machine the first ones may have reached TERMINAL_IDLE_SECONDS already.
-      const perConn = held > 0 ? (rssAfter - rssBefore) / held : NaN;
+        // Per connection still held: on a slow machine the first ones may have reached TERMINAL_IDLE_SECONDS already.
+        const perConn = held > 0 ? (rssAfter - rssBefore) / held : NaN;
         idleRows = [
           ['idle connections asked / authenticated', `${fmt(idleTarget)} / ${fmt(up.ok)}${Object.keys(up.failures).length ? `  failures ${JSON.stringify(up.failures)}` : ''}`],
           ['held by the server (connections / authenticated)', `${fmt(held)} / ${fmt(authed)} (after ${flags.idleHoldS} s)`],
