@@ -147,6 +147,36 @@ describe(PositionWriter.name, () => {
     expect(store.batches.flat().slice(0, 20).map((r) => r.fixTime.getTime() - t0)).toEqual(rows(0, 20).map((_, i) => i * 1000));
   });
 
+  it('should admit only what it commits in admissionMs once its commit rate is measured, and resume below half of that', async () => {
+    const store = new FakeStore();
+    const w = make(store, { batchRows: 10, maxPendingRows: 100_000, admissionMs: 500, maxConcurrentBatches: 1 });
+    // Until a rate is measured (a commit after a first window of 1 s), the fixed limit applies.
+    expect(w.stats.admissionLimit).toBe(100_000);
+    await new Promise((r) => setTimeout(r, 1_050));
+    await w.submit(rows(0, 5));
+    const limit = w.stats.admissionLimit;
+    expect(w.stats.drainRowsPerSecond).toBeGreaterThan(0);
+    expect(limit).toBeLessThan(100_000);
+    expect(limit).toBeGreaterThanOrEqual(10);
+
+    const hold = held();
+    store.gate = hold.gate;
+    const events: string[] = [];
+    w.on('saturated', () => events.push('saturated'));
+    w.on('drain', () => events.push('drain'));
+    const first = w.submit(rows(100, limit));
+    const second = w.submit(rows(100 + limit, 1));
+    await new Promise((r) => setImmediate(r));
+    // Far below maxPendingRows, the writer is saturated: the socket servers stop reading, the next submit waits.
+    expect(w.isSaturated).toBe(true);
+    expect(w.stats).toMatchObject({ pendingRows: limit, waitingSubmits: 1 });
+    hold.open();
+    await Promise.all([first, second]);
+    expect(store.keys.size).toBe(5 + limit + 1);
+    expect(w.isSaturated).toBe(false);
+    expect(events).toEqual(['saturated', 'drain']);
+  });
+
   it('should let a single submit larger than the limit through when nothing else is pending', async () => {
     const store = new FakeStore();
     const w = make(store, { maxPendingRows: 10 });
