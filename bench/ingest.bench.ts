@@ -462,7 +462,7 @@ async function clientMain() {
         ['failures', `${fmt(s.failed)} (nacked ${s.nacked}, timed out ${s.timedOut}, aborted ${s.aborted}); disconnects ${s.disconnects}, reconnects ${s.reconnects}`],
         ['ACK latency p50 / p95 / p99 / max', `${ack.p50} / ${ack.p95} / ${ack.p99} / ${ack.max} ms`],
         ['server: report read → ACK written (p50 / p99, histogram buckets)', `≤ ${serverAck.p50} / ≤ ${serverAck.p99} s of ${fmt(serverAck.count)} replies`],
-        ['server: reading paused (admission control)', `${pauses} times; admission limit / drain rate at the end: ${admission} (POSITIONS_ADMISSION_MS=${process.env.POSITIONS_ADMISSION_MS ?? '500 (default)'})`],
+        ['server: reading paused (admission control)', `${pauses} times; admission limit / drain rate at the end: ${admission} (POSITIONS_ADMISSION_MS=${process.env.POSITIONS_ADMISSION_MS ?? 'default'})`],
         ['watcher (region 150000)', `${fmt(ingest.watcher.received)} positions received in ${fmt(ingest.watcher.events)} events; ${fmt(acked - ingest.watcher.received)} acked not received, ${ingest.watcher.unmatched} unmatched`],
         ['watcher latency p50 / p95 / p99 / max', `${w.p50} / ${w.p95} / ${w.p99} / ${w.max} ms  (client send → watcher receipt)`],
         ['stored rows / distinct keys / acked', `${fmt(stored.rows)} / ${fmt(stored.distinct_keys)} / ${fmt(acked)}  →  ${lost === 0 ? 'every acked position stored exactly once' : lost > 0 ? `${fmt(lost)} ACKED POSITIONS MISSING` : `${fmt(-lost)} more rows than acks (stored but the ACK not counted: timeouts/aborts)`}; ${fmt(stored.flagged)} flagged by plausibility`],

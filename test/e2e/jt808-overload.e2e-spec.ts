@@ -64,8 +64,9 @@ describe('JT/T 808 admission control under overload (e2e)', () => {
   const clients: Jt808TestClient[] = [];
 
   beforeAll(async () => {
-    // A batch size (and so a floor for the limit) of 20 rows; the fixed limit stays at its default of 50,000.
-    t = await startTestApp({ POSITIONS_BATCH_ROWS: '20' });
+    // A batch size of 20 rows (the limit's floor is two batches per writer connection: 80 rows), a target of 200 ms;
+    // the fixed limit stays at its default of 50,000.
+    t = await startTestApp({ POSITIONS_BATCH_ROWS: '20', POSITIONS_ADMISSION_MS: '200' });
     port = t.app.get(TerminalServer).port!;
     const carrier = await createOrgWithUser(t, 'carrier', { regionCode: '150203' });
     const rows = (await t.ds.query(
@@ -93,17 +94,23 @@ describe('JT/T 808 admission control under overload (e2e)', () => {
       const auth = await c.request(ID.AUTH, encodeAuth({ authCode: AUTH_CODE }));
       expect(auth.message.kind === 'platformGeneralReply' && auth.message.body.result).toBe(0);
     }
-    // One report committed: the writer has measured a commit rate (one row in a few ms of busy time), so the
-    // admission limit is now far below 50,000 (its floor is POSITIONS_BATCH_ROWS).
-    const first = await clients[0]!.request(ID.BATCH_LOCATION, encodeBatch(0, [fix(-1)]));
-    expect(first.message.kind === 'platformGeneralReply' && first.message.body.result).toBe(0);
-    expect(await metric(t, 'hazway_positions_admission_limit_rows')).toBeLessThan(2_000);
-    const receivedBefore = await metric(t, 'hazway_jt808_positions_received_total');
-
     // The writer blocks: its INSERT waits for this lock.
     const blocker = new pg.Client({ connectionString: t.db.url });
     await blocker.connect();
     try {
+      // A slow write: one report waits 1.5 s, far beyond the 200 ms target, and the limit is cut to what the writer
+      // commits in 200 ms (its floor here).
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE positions IN SHARE MODE');
+      expect(await metric(t, 'hazway_positions_admission_limit_rows')).toBe(50_000);
+      clients[0]!.write(clients[0]!.frame(ID.BATCH_LOCATION, encodeBatch(0, [fix(-1)])));
+      await new Promise((r) => setTimeout(r, 1_500));
+      await blocker.query('COMMIT');
+      const first = await clients[0]!.read();
+      expect(first.message.kind === 'platformGeneralReply' && first.message.body.result).toBe(0);
+      expect(await metric(t, 'hazway_positions_admission_limit_rows')).toBeLessThan(2_000);
+      const receivedBefore = await metric(t, 'hazway_jt808_positions_received_total');
+
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE positions IN SHARE MODE');
 

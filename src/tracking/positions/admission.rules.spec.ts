@@ -1,17 +1,27 @@
-import { admissionLimit, DrainRate, resumeBelow } from './admission.rules.js';
+import { DrainRate, nextAdmissionLimit, resumeBelow } from './admission.rules.js';
 
 const options = { targetMs: 500, minRows: 2000, maxRows: 50_000 };
 
-describe('admissionLimit', () => {
-  it('should be the fixed maximum until a rate is measured, or when turned off', () => {
-    expect(admissionLimit(null, options)).toBe(50_000);
-    expect(admissionLimit(10_000, { ...options, targetMs: 0 })).toBe(50_000);
+describe(nextAdmissionLimit.name, () => {
+  it('should be the fixed maximum when turned off', () => {
+    expect(nextAdmissionLimit(5000, 9000, 10_000, true, { ...options, targetMs: 0 })).toBe(50_000);
   });
 
-  it('should accept what is committed in targetMs, between minRows and maxRows', () => {
-    expect(admissionLimit(10_000, options)).toBe(5000);
-    expect(admissionLimit(100, options)).toBe(2000);
-    expect(admissionLimit(1_000_000, options)).toBe(50_000);
+  it('should cut the limit to what is committed in targetMs when rows waited longer, never below minRows', () => {
+    expect(nextAdmissionLimit(50_000, 4000, 10_000, true, options)).toBe(5000);
+    expect(nextAdmissionLimit(50_000, 4000, 100, false, options)).toBe(2000);
+    // Never raised by a slow window.
+    expect(nextAdmissionLimit(3000, 600, 10_000, true, options)).toBe(3000);
+  });
+
+  it('should raise the limit by a quarter when it held intake back and rows were in time, up to maxRows', () => {
+    expect(nextAdmissionLimit(8000, 300, 8000, true, options)).toBe(10_000);
+    expect(nextAdmissionLimit(48_000, 300, 8000, true, options)).toBe(50_000);
+  });
+
+  it('should keep the limit when it did not bind and rows were in time', () => {
+    expect(nextAdmissionLimit(50_000, 30, 200, false, options)).toBe(50_000);
+    expect(nextAdmissionLimit(6000, 30, 200, false, options)).toBe(6000);
   });
 
   it('should resume intake below half the limit', () => {

@@ -19,9 +19,20 @@ export type AdmissionOptions = {
   maxRows: number;
 };
 
-export function admissionLimit(rowsPerSecond: number | null, o: AdmissionOptions): number {
-  if (o.targetMs <= 0 || rowsPerSecond === null) return o.maxRows;
-  return Math.min(o.maxRows, Math.max(o.minRows, Math.round((rowsPerSecond * o.targetMs) / 1000)));
+// The limit for the next window, from the last one: `delayMs`, the mean time its committed rows waited from submit
+// to commit; `rowsPerSecond`, the drain rate; `saturated`, whether the limit held submits back in it.
+// - Rows waited longer than targetMs: cut the limit to what the writer commits in targetMs (never raise it here).
+// - They did not, yet the limit held intake back: raise it by a quarter. The rate measured while the limit binds is
+//   the rate that limit allows (a shorter queue makes smaller batches), so the rate alone would never let the limit
+//   grow again, and on a machine whose pipeline takes most of targetMs it would shrink it step by step to the floor
+//   (measured: half the throughput of no limit at all, bench/README.md). Growing while in time finds the largest
+//   queue that still commits within targetMs.
+// - Otherwise the limit stays. It starts at maxRows: a light load is never held back.
+export function nextAdmissionLimit(limit: number, delayMs: number, rowsPerSecond: number | null, saturated: boolean, o: AdmissionOptions): number {
+  if (o.targetMs <= 0) return o.maxRows;
+  if (delayMs > o.targetMs && rowsPerSecond !== null) return Math.max(o.minRows, Math.min(limit, Math.round((rowsPerSecond * o.targetMs) / 1000)));
+  if (delayMs <= o.targetMs && saturated) return Math.min(o.maxRows, Math.max(o.minRows, Math.round(limit * 1.25)));
+  return limit;
 }
 
 // Where the writer resumes intake once saturated: half the limit, so that reading is not switched on and off for

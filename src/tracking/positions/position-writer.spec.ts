@@ -147,17 +147,21 @@ describe(PositionWriter.name, () => {
     expect(store.batches.flat().slice(0, 20).map((r) => r.fixTime.getTime() - t0)).toEqual(rows(0, 20).map((_, i) => i * 1000));
   });
 
-  it('should admit only what it commits in admissionMs once its commit rate is measured, and resume below half of that', async () => {
+  it('should cut its admission limit once rows wait longer than admissionMs, and then resume below half of it', async () => {
     const store = new FakeStore();
-    const w = make(store, { batchRows: 10, maxPendingRows: 100_000, admissionMs: 500, maxConcurrentBatches: 1 });
-    // Until a rate is measured (a commit after a first window of 1 s), the fixed limit applies.
+    const w = make(store, { batchRows: 10, maxPendingRows: 100_000, admissionMs: 50, maxConcurrentBatches: 1 });
     expect(w.stats.admissionLimit).toBe(100_000);
-    await new Promise((r) => setTimeout(r, 1_050));
-    await w.submit(rows(0, 5));
+    // A slow write: 5 rows wait 1.1 s (more than admissionMs, and a whole 1 s window) before they are committed.
+    const slow = held();
+    store.gate = slow.gate;
+    const waiting = w.submit(rows(0, 5));
+    await new Promise((r) => setTimeout(r, 1_100));
+    slow.open();
+    await waiting;
     const limit = w.stats.admissionLimit;
     expect(w.stats.drainRowsPerSecond).toBeGreaterThan(0);
-    expect(limit).toBeLessThan(100_000);
-    expect(limit).toBeGreaterThanOrEqual(10);
+    // What it commits in 50 ms at about 5 rows/s is nothing: the floor, two batches per connection.
+    expect(limit).toBe(20);
 
     const hold = held();
     store.gate = hold.gate;
@@ -173,6 +177,7 @@ describe(PositionWriter.name, () => {
     hold.open();
     await Promise.all([first, second]);
     expect(store.keys.size).toBe(5 + limit + 1);
+    expect(w.stats.admissionLimit).toBeGreaterThanOrEqual(limit);
     expect(w.isSaturated).toBe(false);
     expect(events).toEqual(['saturated', 'drain']);
   });

@@ -184,7 +184,15 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
     else this.resumedAt = performance.now();
     // Debug only: under overload this happens a few times a second (PositionsService logs it, rate-limited).
     this.logger.debug(saturated ? 'position writes are behind: pausing JT/T 808 reads' : 'position writes caught up: resuming JT/T 808 reads');
-    for (const s of this.sessions) s.updateFlow();
+    if (saturated) {
+      for (const s of this.sessions) s.updateFlow();
+      return;
+    }
+    // Resumed in the order they were last heard from, longest first: sockets are read again in the order they are
+    // resumed, and reading pauses again once the limit is reached, so resuming in one fixed order would serve the
+    // same terminals first on every cycle and leave the others unread until their reports time out.
+    const order = [...this.sessions].sort((a, b) => a.lastFrameAt - b.lastFrameAt);
+    for (const s of order) s.updateFlow();
   }
 
   private pendingFrames(): number {
