@@ -24,8 +24,8 @@ describe(nextAdmissionLimit.name, () => {
     expect(nextAdmissionLimit(6000, 30, 200, false, options)).toBe(6000);
   });
 
-  it('should resume intake below half the limit', () => {
-    expect(resumeBelow(5000)).toBe(2500);
+  it('should resume intake below three quarters of the limit', () => {
+    expect(resumeBelow(5000)).toBe(3750);
   });
 });
 

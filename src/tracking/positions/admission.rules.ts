@@ -35,9 +35,9 @@ export function nextAdmissionLimit(limit: number, delayMs: number, rowsPerSecond
   return limit;
 }
 
-// Where the writer resumes intake once saturated: half the limit, so that reading is not switched on and off for
-// every batch.
-export const resumeBelow = (limit: number): number => Math.floor(limit / 2);
+// Where the writer resumes intake once saturated: three quarters of the limit, so that reading is not switched on and
+// off for every batch, while the writer still has a full queue when it is (resuming at half left it short of rows).
+export const resumeBelow = (limit: number): number => Math.floor((limit * 3) / 4);
 
 // Rows committed per second of *busy* time (time with at least one row pending), measured over windows of
 // `windowMs` and smoothed (the mean of the last estimate and the new window). Under overload the writer is busy all

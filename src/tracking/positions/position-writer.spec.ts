@@ -147,7 +147,7 @@ describe(PositionWriter.name, () => {
     expect(store.batches.flat().slice(0, 20).map((r) => r.fixTime.getTime() - t0)).toEqual(rows(0, 20).map((_, i) => i * 1000));
   });
 
-  it('should cut its admission limit once rows wait longer than admissionMs, and then resume below half of it', async () => {
+  it('should cut its admission limit once rows wait longer than admissionMs, and then resume below three quarters of it', async () => {
     const store = new FakeStore();
     const w = make(store, { batchRows: 10, maxPendingRows: 100_000, admissionMs: 50, maxConcurrentBatches: 1 });
     expect(w.stats.admissionLimit).toBe(100_000);

@@ -29,7 +29,7 @@ export const DEFAULT_WRITER_OPTIONS: PositionWriterOptions = {
   batchRows: 2000,
   batchDelayMs: 20,
   maxPendingRows: 50_000,
-  admissionMs: 1000,
+  admissionMs: 2000,
   maxConcurrentBatches: 2,
   retryBaseMs: 100,
   retryMaxMs: 5_000,
@@ -309,7 +309,7 @@ export class PositionWriter extends EventEmitter {
     });
   }
 
-  // Saturated at the limit (or with submits waiting); not saturated again until below half of it, so that the
+  // Saturated at the limit (or with submits waiting); not saturated again until below resumeBelow() of it, so that the
   // socket servers do not switch reading on and off for every batch.
   private updateSaturation() {
     const saturated = this.saturated
