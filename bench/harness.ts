@@ -110,6 +110,8 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
       ROLES: process.env.ROLES,
       DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
       REDIS_URL: process.env.REDIS_URL,
+      POSITIONS_ADMISSION_MS: process.env.POSITIONS_ADMISSION_MS,
+      TERMINAL_IDLE_SECONDS: process.env.TERMINAL_IDLE_SECONDS,
       QUEUE_PREFIX: database.replace(/^hz_/, 'b_'),
       ...extraEnv,
       ADMIN_PASSWORD: adminPassword,

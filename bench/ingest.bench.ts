@@ -1,5 +1,12 @@
 // Position ingest end to end: `npm run bench:ingest -- [--terminals 2000] [--rate 10] [--duration 60] [--idle 20000]
-// [--batch 1] [--copy-rows 200000]`. (Flags may also come as BENCH_TERMINALS, BENCH_RATE, BENCH_DURATION, BENCH_IDLE.)
+// [--batch 1] [--copy-rows 200000] [--window 256] [--processes 1]`. (Flags may also come as BENCH_TERMINALS,
+// BENCH_RATE, BENCH_DURATION, BENCH_IDLE, BENCH_WINDOW, BENCH_PROCESSES.)
+//
+// --window W: reports a simulated terminal may have unanswered before it holds back the next ones (counted as
+// `throttled`); 256 by default, a pipelining terminal. --processes N (N > 1, needs REDIS_URL): the JT/T 808 server
+// runs as N app processes (`node dist/main.js`, ROLES=api,ingest, each on its own TERMINAL_PORT, terminals spread
+// round-robin as an L4 balancer would), the bench process runs ROLES=api,worker and the watcher's socket.io server
+// (positions reach it through the Redis adapter); server CPU and RSS are then those of the N processes.
 //
 // Processes: the real app runs in THIS process (startBenchApp: createApp on a fresh database, DATABASE_URL's server
 // or an embedded PostgreSQL), so its CPU (process.cpuUsage) and memory (process.memoryUsage().rss) are the
@@ -30,13 +37,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
+import { startApp, scrapeMetrics, sumMetric, type AppProcess } from './fault-kit.js';
 import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
 
 const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
 const WATCH_REGION = '150000';
 
-type Flags = { terminals: number; rate: number; duration: number; idle: number; batch: number; copyRows: number; idleHoldS: number };
+type Flags = { terminals: number; rate: number; duration: number; idle: number; batch: number; copyRows: number; idleHoldS: number; window: number; processes: number };
 
 function parseFlags(argv: string[]): Flags {
   const get = (name: string, env: string, fallback: number, integer = true) => {
@@ -55,6 +63,11 @@ function parseFlags(argv: string[]): Flags {
     batch: get('batch', 'BENCH_BATCH', 1),
     copyRows: get('copy-rows', 'BENCH_COPY_ROWS', 200_000),
     idleHoldS: get('idle-hold', 'BENCH_IDLE_HOLD', 10, false),
+    // Reports a terminal may have unanswered before it holds the next ones back (the simulator's maxInFlight).
+    window: get('window', 'BENCH_WINDOW', 256),
+    // > 1: the JT/T 808 server runs as this many separate app processes (ROLES=api,ingest, REDIS_URL for the live
+    // fan-out), terminals spread over them round-robin; the bench process then runs ROLES=api,worker (the watcher).
+    processes: get('processes', 'BENCH_PROCESSES', 1),
   };
 }
 
@@ -68,13 +81,15 @@ type IngestRequest = {
   url: string;
   host: string;
   port: number;
+  ports: number[];
   token: string;
   terminals: { phone: string; plate: string; vehicleId: string }[];
   rate: number;
   duration: number;
   batch: number;
+  window: number;
 };
-type IdleRequest = { kind: 'idle'; host: string; port: number; terminals: { phone: string; plate: string }[] };
+type IdleRequest = { kind: 'idle'; host: string; ports: number[]; terminals: { phone: string; plate: string }[] };
 type Request = IngestRequest | IdleRequest | { kind: 'closeIdle' } | { kind: 'exit' };
 
 async function clientMain() {
@@ -88,324 +103,397 @@ async function clientMain() {
 
   process.on('message', async (req: Request) => {
     try {
-      if (req.kind === 'exit') process.exit(0);
-      if (req.kind === 'closeIdle') {
-        const t0 = Date.now();
-        await Promise.allSettled(idle.map((t) => t.close()));
-        idle = [];
-        return send({ kind: 'closedIdle', ms: Date.now() - t0 });
-      }
-      if (req.kind === 'idle') {
-        const t0 = Date.now();
-        const failures: Record<string, number> = {};
-        let next = 0;
-        let ok = 0;
-        const worker = async () => {
-          while (next < req.terminals.length) {
-            const spec = req.terminals[next++]!;
-            const t = new SimulatedTerminal({ host: req.host, port: req.port, phone: spec.phone, version: '2013', authCode: AUTH_CODE });
-            try {
-              await t.connect();
-              await t.authenticate();
-              idle.push(t);
-              ok++;
-            } catch (e) {
-              const key = (e as { code?: string }).code ?? (e as Error).message;
-              failures[key] = (failures[key] ?? 0) + 1;
-              await t.close().catch(() => undefined);
+        if (req.kind === 'exit') process.exit(0);
+        if (req.kind === 'closeIdle') {
+          const t0 = Date.now();
+          await Promise.allSettled(idle.map((t) => t.close()));
+          idle = [];
+          return send({ kind: 'closedIdle', ms: Date.now() - t0 });
+        }
+        if (req.kind === 'idle') {
+          const t0 = Date.now();
+          const failures: Record<string, number> = {};
+          let next = 0;
+          let ok = 0;
+          const worker = async () => {
+            while (next < req.terminals.length) {
+              const k = next++;
+              const spec = req.terminals[k]!;
+              const t = new SimulatedTerminal({ host: req.host, port: req.ports[k % req.ports.length]!, phone: spec.phone, version: '2013', authCode: AUTH_CODE });
+              try {
+                await t.connect();
+                await t.authenticate();
+                idle.push(t);
+                ok++;
+              } catch (e) {
+                const key = (e as { code?: string }).code ?? (e as Error).message;
+                failures[key] = (failures[key] ?? 0) + 1;
+                await t.close().catch(() => undefined);
+              }
             }
+          };
+          await Promise.all(Array.from({ length: 200 }, worker));
+          return send({ kind: 'idleUp', ok, failures, seconds: (Date.now() - t0) / 1000 });
+        }
+
+        // ---- ingest
+        const vehicleOf = new Map(req.terminals.map((t) => [t.phone, t.vehicleId]));
+        // vehicleId -> (fix time in whole seconds, as JT/T 808 carries it -> Date.now() when the frame was written)
+        const sentAt = new Map<string, Map<number, number>>();
+        const watcherLatency = new LatencyHistogram();
+        let received = 0;
+        let unmatched = 0;
+        let watcherEvents = 0;
+        const socket = io(`${req.url}/watch`, { auth: { token: req.token }, transports: ['websocket'], reconnection: false });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', () => resolve());
+          socket.once('connect_error', (e: Error) => reject(new Error(`watcher connect: ${e.message}`)));
+        });
+        socket.on('positions', (items: { vehicleId: string; fixTime: string }[]) => {
+          const now = Date.now();
+          watcherEvents++;
+          for (const it of items) {
+            const m = sentAt.get(it.vehicleId);
+            const key = Math.floor(Date.parse(it.fixTime) / 1000);
+            const t = m?.get(key);
+            if (t === undefined) {
+              unmatched++;
+              continue;
+            }
+            m!.delete(key);
+            received++;
+            watcherLatency.record(now - t);
           }
-        };
-        await Promise.all(Array.from({ length: 200 }, worker));
-        return send({ kind: 'idleUp', ok, failures, seconds: (Date.now() - t0) / 1000 });
+        });
+        const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { region: WATCH_REGION })) as { ok: boolean; code?: string };
+        if (!ack.ok) throw new Error(`watcher subscribe refused: ${JSON.stringify(ack)}`);
+
+        const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
+        const stopProfile = await cpuProfile('ingest-client');
+        const cpu = process.cpuUsage();
+        const stats = await runSimulation({
+          host: req.host,
+          port: req.port,
+          ports: req.ports,
+          terminals: specs,
+          ratePerTerminal: req.rate,
+          durationS: req.duration,
+          batchSize: req.batch,
+          maxInFlight: req.window,
+          route: SIMULATOR_ROUTES.demo,
+          connectConcurrency: 200,
+          onProgress: (p: { phase: string; elapsedS: number; online: number; acked: number; failed: number; inFlight: number; windowPositionsPerSecond: number; latencyMs: { p99: number } }) =>
+            log(
+              `client ${p.phase} ${p.elapsedS}s: online ${p.online}, acked ${p.acked}, failed ${p.failed}, in flight ${p.inFlight}, ` +
+                `${p.windowPositionsPerSecond}/s, ACK p99 ${p.latencyMs.p99} ms, watcher got ${received}`,
+            ),
+          onTerminal: (terminal: { sendLocation: (p: { time: Date }) => Promise<unknown>; sendBatch: (type: number, ps: { time: Date }[]) => Promise<unknown> }, spec: { phone: string }) => {
+            const vehicleId = vehicleOf.get(spec.phone)!;
+            const m = new Map<number, number>();
+            sentAt.set(vehicleId, m);
+            const sendLocation = terminal.sendLocation.bind(terminal);
+            const sendBatch = terminal.sendBatch.bind(terminal);
+            terminal.sendLocation = (p) => {
+              m.set(Math.floor(p.time.getTime() / 1000), Date.now());
+              return sendLocation(p);
+            };
+            terminal.sendBatch = (type, ps) => {
+              const now = Date.now();
+              for (const p of ps) m.set(Math.floor(p.time.getTime() / 1000), now);
+              return sendBatch(type, ps);
+            };
+          },
+        });
+        // Let the last live flushes arrive.
+        await new Promise((r) => setTimeout(r, 1500));
+        socket.close();
+        const c = process.cpuUsage(cpu);
+        const profileFile = await stopProfile();
+        if (profileFile) log(`client CPU profile: ${profileFile}`);
+        const { authCodes: _codes, ...rest } = stats;
+        send({
+          kind: 'ingestDone',
+          stats: rest,
+          watcher: { events: watcherEvents, received, unmatched, latencyMs: watcherLatency.summary() },
+          clientCpuSeconds: (c.user + c.system) / 1e6,
+        });
+      } catch (e) {
+        send({ kind: 'error', message: (e as Error).stack ?? String(e) });
       }
+    });
+    send({ kind: 'ready' });
+  }
+
+  // ------------------------------------------------------------------------------------------- the server process
+
+  // The servers' own hazway_jt808_ack_seconds for reports, 0x0200 and 0x0704 (read off the socket → reply written), summed over the
+  // processes: bucket upper bounds, in seconds.
+  function ackSummary(scrapes: Map<string, number>[]) {
+    const byLe = new Map<number, number>();
+    for (const m of scrapes) {
+      for (const [k, v] of m) {
+        if (!k.startsWith('hazway_jt808_ack_seconds_bucket{') || !(k.includes('message_id="0x0200"') || k.includes('message_id="0x0704"'))) continue;
+        const le = /le="([^"]+)"/.exec(k)![1]!;
+        const at = le === '+Inf' ? Infinity : Number(le);
+        byLe.set(at, (byLe.get(at) ?? 0) + v);
+      }
+    }
+    const buckets = [...byLe].map(([le, n]) => ({ le, n })).sort((a, b) => a.le - b.le);
+    const count = buckets.length ? buckets[buckets.length - 1]!.n : 0;
+    const q = (p: number) => buckets.find((x) => x.n >= p * count)?.le ?? NaN;
+    return { count, p50: q(0.5), p99: q(0.99) };
+  }
+
+  // CPU seconds (user + system) of another process so far.
+  function procCpuSeconds(pid: number): number {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  }
+
+  function rssOf(pid: number | 'self'): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  }
+
+  function openFilesLimit(): string {
+    try {
+      const line = readFileSync('/proc/self/limits', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('Max open files'));
+      const [soft, hard] = line!.replace('Max open files', '').trim().split(/\s+/);
+      return `${soft} soft / ${hard} hard`;
+    } catch {
+      return 'unknown';
+    }
+  }
+  const softOpenFiles = () => Number(openFilesLimit().split(' ')[0]) || 1024;
+
+  const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MiB`;
+
+  function ask<T>(child: ChildProcess, req: Request, answer: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: { kind: string; message?: string }) => {
+        if (m.kind === 'error') {
+          child.off('message', onMessage);
+          reject(new Error(`client: ${m.message}`));
+        } else if (m.kind === answer) {
+          child.off('message', onMessage);
+          resolve(m as T);
+        }
+      };
+      child.on('message', onMessage);
+      child.send(req);
+    });
+  }
+
+  async function serverMain(flags: Flags) {
+    const rules = rulesMode(process.argv);
+    const multi = flags.processes > 1;
+    if (multi && !process.env.REDIS_URL) throw new Error('--processes needs REDIS_URL: the socket.io adapter carries live positions from the ingest processes to the watcher');
+    const extraEnv = { ...rulesEnv(rules), ...(multi ? { ROLES: 'api,worker' } : {}) };
+    await withBenchApp(async (b) => {
+      const { hashAuthCode } = await fromDist('tracking/terminal/terminal-directory.js');
+      const facts = machineFacts(b);
+      const limit = openFilesLimit();
+      const ingestApps: AppProcess[] = [];
+      try {
+      let ports: number[];
+      if (multi) {
+        // Each ingest process gets the same settings as the in-process app would (same database, queue prefix).
+        const env = {
+          DATABASE_URL: b.databaseUrl,
+          REDIS_URL: process.env.REDIS_URL,
+          ADMIN_PASSWORD: b.adminPassword,
+          QUEUE_PREFIX: String(b.env.QUEUE_PREFIX),
+          ROLES: 'api,ingest',
+          DATABASE_POOL_SIZE: '4',
+          POSITIONS_ADMISSION_MS: process.env.POSITIONS_ADMISSION_MS,
+          ...extraEnv,
+        };
+        env.ROLES = 'api,ingest';
+        ingestApps.push(...(await Promise.all(Array.from({ length: flags.processes }, (_, i) => startApp(`ingest-${i + 1}`, env, { echoErrors: true })))));
+        ports = ingestApps.map((a) => a.terminalPort);
+        log(`${flags.processes} ingest processes: ${ingestApps.map((a) => `pid ${a.child.pid} jt808 ${a.terminalPort}`).join(', ')}; open files ${limit}`);
+      } else {
+        const { TerminalServer } = await fromDist('tracking/terminal/terminal.server.js');
+        const port = b.app.get(TerminalServer).port as number;
+        if (!port) throw new Error('the JT/T 808 server is not listening (ROLES without ingest?)');
+        ports = [port];
+        log(`JT/T 808 server on port ${port}; open files ${limit}`);
+      }
+      const metricsUrls = multi ? ingestApps.map((a) => a.url) : [b.url];
+      const rss = () => (multi ? ingestApps.reduce((n, a) => n + a.rss(), 0) : process.memoryUsage().rss);
+
+      // ---- set-up
+      const http = new HttpClient(b.url, 4);
+      const admin = (await http.ok('POST', '/auth/login', { username: 'admin', password: b.adminPassword })).accessToken as string;
+      const carrier = await http.ok('POST', '/organisations', { kind: 'carrier', name: '压测运输公司', regionCode: CARRIER_REGION }, admin);
+      const authority = await http.ok('POST', '/organisations', { kind: 'authority', name: '压测监管部门', regionCode: WATCH_REGION }, admin);
+      const password = `Bench-${Date.now()}-pw!`;
+      await http.ok('POST', `/organisations/${authority.id}/users`, { username: 'bench-authority', displayName: '压测监管员', roles: ['authority'], password }, admin);
+      const watcherToken = (await http.ok('POST', '/auth/login', { username: 'bench-authority', password })).accessToken as string;
+      http.close();
+
+      // Idle connections (opened after the ingest terminals have disconnected): bounded by the open-files limit of
+      // both processes (each side holds one descriptor per connection, plus database pool, listeners and the like).
+      const idleTarget = Math.min(flags.idle, Math.max(0, softOpenFiles() - 600));
+      if (idleTarget < flags.idle) log(`idle connections capped at ${idleTarget} by the open-files limit (${limit})`);
+      const total = flags.terminals + idleTarget;
+      const db = new pg.Client({ connectionString: b.databaseUrl, application_name: 'hazway-bench' });
+      await db.connect();
+      const t0 = Date.now();
+      await db.query(
+        `INSERT INTO vehicles (organisation_id, plate_number, plate_colour, kind, model)
+         SELECT $1, '蒙Z' || lpad(i::text, 5, '0'), 'yellow', 'truck', '压测车辆' FROM generate_series(1, $2::int) i`,
+        [carrier.id, total],
+      );
+      await db.query(
+        `INSERT INTO terminals (organisation_id, protocol, phone, protocol_version, vehicle_id, auth_code)
+         SELECT $1, 'jt808', '0138' || lpad(substr(v.plate_number, 3), 8, '0'), '2013', v.id, $2 FROM vehicles v WHERE v.organisation_id = $1`,
+        [carrier.id, hashAuthCode(AUTH_CODE)],
+      );
+      const vehicles = (await db.query(`SELECT id, plate_number FROM vehicles WHERE organisation_id = $1`, [carrier.id])).rows as { id: string; plate_number: string }[];
+      const byPlate = new Map(vehicles.map((v) => [v.plate_number, v.id]));
+      log(`set-up: ${total} vehicles + terminals inserted in ${fmt((Date.now() - t0) / 1000, 1)} s`);
+      const ingestTerminals = Array.from({ length: flags.terminals }, (_, k) => ({ phone: phone(k + 1), plate: plate(k + 1), vehicleId: byPlate.get(plate(k + 1))! }));
+      const ingestVehicleIds = ingestTerminals.map((t) => t.vehicleId);
+      if (rules) await prepareTrips(db, b.app, carrier.id, ingestVehicleIds);
+
+      // ---- the client process
+      const child = fork(fileURLToPath(import.meta.url), ['--client'], { stdio: 'inherit' });
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`client exited with ${code}`)));
+      });
 
       // ---- ingest
-      const vehicleOf = new Map(req.terminals.map((t) => [t.phone, t.vehicleId]));
-      // vehicleId -> (fix time in whole seconds, as JT/T 808 carries it -> Date.now() when the frame was written)
-      const sentAt = new Map<string, Map<number, number>>();
-      const watcherLatency = new LatencyHistogram();
-      let received = 0;
-      let unmatched = 0;
-      let watcherEvents = 0;
-      const socket = io(`${req.url}/watch`, { auth: { token: req.token }, transports: ['websocket'], reconnection: false });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', (e: Error) => reject(new Error(`watcher connect: ${e.message}`)));
-      });
-      socket.on('positions', (items: { vehicleId: string; fixTime: string }[]) => {
-        const now = Date.now();
-        watcherEvents++;
-        for (const it of items) {
-          const m = sentAt.get(it.vehicleId);
-          const key = Math.floor(Date.parse(it.fixTime) / 1000);
-          const t = m?.get(key);
-          if (t === undefined) {
-            unmatched++;
-            continue;
-          }
-          m!.delete(key);
-          received++;
-          watcherLatency.record(now - t);
-        }
-      });
-      const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { region: WATCH_REGION })) as { ok: boolean; code?: string };
-      if (!ack.ok) throw new Error(`watcher subscribe refused: ${JSON.stringify(ack)}`);
-
-      const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
-      const stopProfile = await cpuProfile('ingest-client');
-      const cpu = process.cpuUsage();
-      const stats = await runSimulation({
-        host: req.host,
-        port: req.port,
-        terminals: specs,
-        ratePerTerminal: req.rate,
-        durationS: req.duration,
-        batchSize: req.batch,
-        route: SIMULATOR_ROUTES.demo,
-        connectConcurrency: 200,
-        onProgress: (p: { phase: string; elapsedS: number; online: number; acked: number; failed: number; inFlight: number; windowPositionsPerSecond: number; latencyMs: { p99: number } }) =>
-          log(
-            `client ${p.phase} ${p.elapsedS}s: online ${p.online}, acked ${p.acked}, failed ${p.failed}, in flight ${p.inFlight}, ` +
-              `${p.windowPositionsPerSecond}/s, ACK p99 ${p.latencyMs.p99} ms, watcher got ${received}`,
-          ),
-        onTerminal: (terminal: { sendLocation: (p: { time: Date }) => Promise<unknown>; sendBatch: (type: number, ps: { time: Date }[]) => Promise<unknown> }, spec: { phone: string }) => {
-          const vehicleId = vehicleOf.get(spec.phone)!;
-          const m = new Map<number, number>();
-          sentAt.set(vehicleId, m);
-          const sendLocation = terminal.sendLocation.bind(terminal);
-          const sendBatch = terminal.sendBatch.bind(terminal);
-          terminal.sendLocation = (p) => {
-            m.set(Math.floor(p.time.getTime() / 1000), Date.now());
-            return sendLocation(p);
-          };
-          terminal.sendBatch = (type, ps) => {
-            const now = Date.now();
-            for (const p of ps) m.set(Math.floor(p.time.getTime() / 1000), now);
-            return sendBatch(type, ps);
-          };
-        },
-      });
-      // Let the last live flushes arrive.
-      await new Promise((r) => setTimeout(r, 1500));
-      socket.close();
-      const c = process.cpuUsage(cpu);
-      const profileFile = await stopProfile();
-      if (profileFile) log(`client CPU profile: ${profileFile}`);
-      const { authCodes: _codes, ...rest } = stats;
-      send({
-        kind: 'ingestDone',
-        stats: rest,
-        watcher: { events: watcherEvents, received, unmatched, latencyMs: watcherLatency.summary() },
-        clientCpuSeconds: (c.user + c.system) / 1e6,
-      });
-    } catch (e) {
-      send({ kind: 'error', message: (e as Error).stack ?? String(e) });
-    }
-  });
-  send({ kind: 'ready' });
-}
-
-// ------------------------------------------------------------------------------------------- the server process
-
-function rssOf(pid: number | 'self'): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-function openFilesLimit(): string {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const [soft, hard] = line!.replace('Max open files', '').trim().split(/\s+/);
-    return `${soft} soft / ${hard} hard`;
-  } catch {
-    return 'unknown';
-  }
-}
-const softOpenFiles = () => Number(openFilesLimit().split(' ')[0]) || 1024;
-
-const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MiB`;
-
-function ask<T>(child: ChildProcess, req: Request, answer: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { kind: string; message?: string }) => {
-      if (m.kind === 'error') {
-        child.off('message', onMessage);
-        reject(new Error(`client: ${m.message}`));
-      } else if (m.kind === answer) {
-        child.off('message', onMessage);
-        resolve(m as T);
-      }
-    };
-    child.on('message', onMessage);
-    child.send(req);
-  });
-}
-
-async function serverMain(flags: Flags) {
-  const rules = rulesMode(process.argv);
-  await withBenchApp(async (b) => {
-    const { TerminalServer } = await fromDist('tracking/terminal/terminal.server.js');
-    const { hashAuthCode } = await fromDist('tracking/terminal/terminal-directory.js');
-    const terminalServer = b.app.get(TerminalServer);
-    const terminalPort = terminalServer.port as number;
-    if (!terminalPort) throw new Error('the JT/T 808 server is not listening (ROLES without ingest?)');
-    const facts = machineFacts(b);
-    const limit = openFilesLimit();
-    log(`JT/T 808 server on port ${terminalPort}; open files ${limit}`);
-
-    // ---- set-up
-    const http = new HttpClient(b.url, 4);
-    const admin = (await http.ok('POST', '/auth/login', { username: 'admin', password: b.adminPassword })).accessToken as string;
-    const carrier = await http.ok('POST', '/organisations', { kind: 'carrier', name: '压测运输公司', regionCode: CARRIER_REGION }, admin);
-    const authority = await http.ok('POST', '/organisations', { kind: 'authority', name: '压测监管部门', regionCode: WATCH_REGION }, admin);
-    const password = `Bench-${Date.now()}-pw!`;
-    await http.ok('POST', `/organisations/${authority.id}/users`, { username: 'bench-authority', displayName: '压测监管员', roles: ['authority'], password }, admin);
-    const watcherToken = (await http.ok('POST', '/auth/login', { username: 'bench-authority', password })).accessToken as string;
-    http.close();
-
-    // Idle connections (opened after the ingest terminals have disconnected): bounded by the open-files limit of
-    // both processes (each side holds one descriptor per connection, plus database pool, listeners and the like).
-    const idleTarget = Math.min(flags.idle, Math.max(0, softOpenFiles() - 600));
-    if (idleTarget < flags.idle) log(`idle connections capped at ${idleTarget} by the open-files limit (${limit})`);
-    const total = flags.terminals + idleTarget;
-    const db = new pg.Client({ connectionString: b.databaseUrl, application_name: 'hazway-bench' });
-    await db.connect();
-    const t0 = Date.now();
-    await db.query(
-      `INSERT INTO vehicles (organisation_id, plate_number, plate_colour, kind, model)
-       SELECT $1, '蒙Z' || lpad(i::text, 5, '0'), 'yellow', 'truck', '压测车辆' FROM generate_series(1, $2::int) i`,
-      [carrier.id, total],
-    );
-    await db.query(
-      `INSERT INTO terminals (organisation_id, protocol, phone, protocol_version, vehicle_id, auth_code)
-       SELECT $1, 'jt808', '0138' || lpad(substr(v.plate_number, 3), 8, '0'), '2013', v.id, $2 FROM vehicles v WHERE v.organisation_id = $1`,
-      [carrier.id, hashAuthCode(AUTH_CODE)],
-    );
-    const vehicles = (await db.query(`SELECT id, plate_number FROM vehicles WHERE organisation_id = $1`, [carrier.id])).rows as { id: string; plate_number: string }[];
-    const byPlate = new Map(vehicles.map((v) => [v.plate_number, v.id]));
-    log(`set-up: ${total} vehicles + terminals inserted in ${fmt((Date.now() - t0) / 1000, 1)} s`);
-    const ingestTerminals = Array.from({ length: flags.terminals }, (_, k) => ({ phone: phone(k + 1), plate: plate(k + 1), vehicleId: byPlate.get(plate(k + 1))! }));
-    const ingestVehicleIds = ingestTerminals.map((t) => t.vehicleId);
-    if (rules) await prepareTrips(db, b.app, carrier.id, ingestVehicleIds);
-
-    // ---- the client process
-    const child = fork(fileURLToPath(import.meta.url), ['--client'], { stdio: 'inherit' });
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`client exited with ${code}`)));
-    });
-
-    // ---- ingest
-    log(`ingest: ${flags.terminals} terminals × ${flags.rate}/s for ${flags.duration} s (target ${fmt(flags.terminals * flags.rate)} positions/s)`);
-    const stopProfile = await cpuProfile('ingest-server');
-    const serverCpu = cpuMeter();
-    const pgCpu = postgresCpuMeter();
-    const ingest = await ask<{
-      stats: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      watcher: { events: number; received: number; unmatched: number; latencyMs: Record<string, number> };
-      clientCpuSeconds: number;
-    }>(
-      child,
-      { kind: 'ingest', url: b.url, host: '127.0.0.1', port: terminalPort, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, batch: flags.batch },
-      'ingestDone',
-    );
-    const cpuServer = serverCpu();
-    const cpuPg = pgCpu();
-    const profileFile = await stopProfile();
-    if (profileFile) log(`server CPU profile: ${profileFile}`);
-    if (rules) await rulesReport(db, b.app, rules, flags.duration);
-    const s = ingest.stats;
-
-    // Every acknowledged position stored exactly once: positions has PRIMARY KEY (vehicle_id, fix_time), so a row
-    // cannot be stored twice; count the rows of the run's vehicles and compare with what was acknowledged.
-    const stored = (await db.query(`SELECT count(*)::int AS rows, count(DISTINCT (vehicle_id, fix_time))::int AS distinct_keys, count(*) FILTER (WHERE quality <> 0)::int AS flagged FROM positions WHERE vehicle_id = ANY($1::uuid[])`, [ingestVehicleIds])).rows[0] as {
-      rows: number;
-      distinct_keys: number;
-      flagged: number;
-    };
-
-    // ---- raw COPY in the same database
-    const copy = flags.copyRows > 0 ? await copyRate(b.databaseUrl, flags.copyRows, 3) : null;
-
-    // ---- idle connections
-    const gc = (globalThis as { gc?: () => void }).gc;
-    const settle = async () => {
-      gc?.();
-      await new Promise((r) => setTimeout(r, 1000));
-      gc?.();
-    };
-    let idleRows: [string, string][] = [];
-    if (idleTarget > 0) {
-      await settle();
-      const rssBefore = process.memoryUsage().rss;
-      const heapBefore = process.memoryUsage().heapUsed;
-      const up = await ask<{ ok: number; failures: Record<string, number>; seconds: number }>(
+      log(`ingest: ${flags.terminals} terminals × ${flags.rate}/s for ${flags.duration} s (target ${fmt(flags.terminals * flags.rate)} positions/s)`);
+      const stopProfile = await cpuProfile('ingest-server');
+      const serverCpu = cpuMeter();
+      const ingestCpuAt = ingestApps.map((a) => procCpuSeconds(a.child.pid!));
+      const pgCpu = postgresCpuMeter();
+      const ingest = await ask<{
+        stats: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        watcher: { events: number; received: number; unmatched: number; latencyMs: Record<string, number> };
+        clientCpuSeconds: number;
+      }>(
         child,
-        { kind: 'idle', host: '127.0.0.1', port: terminalPort, terminals: Array.from({ length: idleTarget }, (_, k) => ({ phone: phone(flags.terminals + k + 1), plate: plate(flags.terminals + k + 1) })) },
-        'idleUp',
+        { kind: 'ingest', url: b.url, host: '127.0.0.1', port: ports[0]!, ports, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, batch: flags.batch, window: flags.window },
+        'ingestDone',
       );
-      log(`idle: ${up.ok} terminals authenticated in ${fmt(up.seconds, 1)} s; holding ${flags.idleHoldS} s`);
-      await new Promise((r) => setTimeout(r, flags.idleHoldS * 1000));
-      await settle();
-      const rssAfter = process.memoryUsage().rss;
-      const heapAfter = process.memoryUsage().heapUsed;
-      const held = terminalServer.connections as number;
-      const authed = terminalServer.authenticatedSessions as number;
-      await ask(child, { kind: 'closeIdle' }, 'closedIdle');
-      const perConn = up.ok > 0 ? (rssAfter - rssBefore) / up.ok : NaN;
-      idleRows = [
-        ['idle connections asked / authenticated', `${fmt(idleTarget)} / ${fmt(up.ok)}${Object.keys(up.failures).length ? `  failures ${JSON.stringify(up.failures)}` : ''}`],
-        ['held by the server (connections / authenticated)', `${fmt(held)} / ${fmt(authed)} (after ${flags.idleHoldS} s)`],
-        ['server RSS before / after', `${mib(rssBefore)} / ${mib(rssAfter)} (+${mib(rssAfter - rssBefore)}, ${fmt(perConn / 1024, 1)} KiB per connection)`],
-        ['server heap used before / after', `${mib(heapBefore)} / ${mib(heapAfter)}${gc ? '' : ' (no --expose-gc: not collected first)'}`],
-        ['RSS extrapolated to 20,000 idle', up.ok > 0 ? `${mib(rssBefore + perConn * 20_000)} (target < 1.5 GB)` : 'n/a'],
-      ];
-    }
-    child.send({ kind: 'exit' });
-    await db.end();
+      const cpuServer = serverCpu();
+      const ingestCpu = ingestApps.map((a, i) => procCpuSeconds(a.child.pid!) - ingestCpuAt[i]!);
+      const serverMetrics = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+      const serverAck = ackSummary(serverMetrics);
+      const pauses = serverMetrics.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_reading_pauses_total'), 0);
+      const admission = serverMetrics.map((m) => `${fmt(sumMetric(m, 'hazway_positions_admission_limit_rows'))} rows / ${fmt(sumMetric(m, 'hazway_positions_drain_rows_per_second'))} rows/s`).join('; ');
+      const cpuPg = pgCpu();
+      const profileFile = await stopProfile();
+      if (profileFile) log(`server CPU profile: ${profileFile}`);
+      if (rules) await rulesReport(db, b.app, rules, flags.duration);
+      const s = ingest.stats;
 
-    // ---- report
-    const target = flags.terminals * flags.rate;
-    const ack = s.latencyMs as Record<string, number>;
-    const w = ingest.watcher.latencyMs;
-    const lost = s.acked - stored.rows;
-    const acked = s.acked as number;
-    console.log('\nMachine');
-    table(Object.entries({ ...facts, 'open files': limit, processes: 'app in the bench process (in-process createApp); load generator in a forked child' }).map(([k, v]) => [k, String(v)] as const));
-    console.log(`\nIngest: ${fmt(flags.terminals)} JT/T 808 terminals × ${flags.rate} positions/s × ${flags.duration} s${flags.batch > 1 ? `, 0x0704 batches of ${flags.batch}` : ', one 0x0200 each'}`);
-    table([
-      ['set-up (authenticate)', `${s.setupS} s, online ${s.terminals - Object.values(s.setupFailures as Record<string, number>).reduce((a, n) => a + n, 0)}/${s.terminals}${Object.keys(s.setupFailures).length ? ` failures ${JSON.stringify(s.setupFailures)}` : ''}`],
-      ['offered (target)', `${fmt(target)} positions/s`],
-      ['sent', `${fmt(s.sent)} (${fmt(s.sentPerSecond)}/s); missed ${fmt(s.missed)}, throttled ${fmt(s.throttled)} (client fell behind / back-pressure)`],
-      ['acked (sustained)', `${fmt(acked)}  =  ${fmt(s.positionsPerSecond)} positions/s`],
-      ['failures', `${fmt(s.failed)} (nacked ${s.nacked}, timed out ${s.timedOut}, aborted ${s.aborted}); disconnects ${s.disconnects}, reconnects ${s.reconnects}`],
-      ['ACK latency p50 / p95 / p99 / max', `${ack.p50} / ${ack.p95} / ${ack.p99} / ${ack.max} ms`],
-      ['watcher (region 150000)', `${fmt(ingest.watcher.received)} positions received in ${fmt(ingest.watcher.events)} events; ${fmt(acked - ingest.watcher.received)} acked not received, ${ingest.watcher.unmatched} unmatched`],
-      ['watcher latency p50 / p95 / p99 / max', `${w.p50} / ${w.p95} / ${w.p99} / ${w.max} ms  (client send → watcher receipt)`],
-      ['stored rows / distinct keys / acked', `${fmt(stored.rows)} / ${fmt(stored.distinct_keys)} / ${fmt(acked)}  →  ${lost === 0 ? 'every acked position stored exactly once' : lost > 0 ? `${fmt(lost)} ACKED POSITIONS MISSING` : `${fmt(-lost)} more rows than acks (stored but the ACK not counted: timeouts/aborts)`}; ${fmt(stored.flagged)} flagged by plausibility`],
-      ['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core`],
-      ['PostgreSQL CPU', cpuPg ? `${fmt(cpuPg.cpuSeconds, 1)} s = ${fmt(cpuPg.coreShare * 100)} % of one core` : 'n/a (not local)'],
-      ['client process CPU', `${fmt(ingest.clientCpuSeconds, 1)} s = ${fmt((ingest.clientCpuSeconds / cpuServer.wallSeconds) * 100)} % of one core`],
-      ['raw COPY (7 columns, scratch table)', copy ? `${fmt(copy.rowsPerSecond)} rows/s (median of ${copy.runs.map((r) => fmt(r)).join(', ')})` : 'skipped'],
-      ['ratio acked/s ÷ COPY rows/s', copy ? fmt(s.positionsPerSecond / copy.rowsPerSecond, 3) : 'n/a'],
-    ]);
-    if (idleRows.length) {
-      console.log('\nIdle connections (authenticated JT/T 808 terminals, silent)');
-      table(idleRows);
+      // Every acknowledged position stored exactly once: positions has PRIMARY KEY (vehicle_id, fix_time), so a row
+      // cannot be stored twice; count the rows of the run's vehicles and compare with what was acknowledged.
+      const stored = (await db.query(`SELECT count(*)::int AS rows, count(DISTINCT (vehicle_id, fix_time))::int AS distinct_keys, count(*) FILTER (WHERE quality <> 0)::int AS flagged FROM positions WHERE vehicle_id = ANY($1::uuid[])`, [ingestVehicleIds])).rows[0] as {
+        rows: number;
+        distinct_keys: number;
+        flagged: number;
+      };
+
+      // ---- raw COPY in the same database
+      const copy = flags.copyRows > 0 ? await copyRate(b.databaseUrl, flags.copyRows, 3) : null;
+
+      // ---- idle connections
+      const gc = (globalThis as { gc?: () => void }).gc;
+      const settle = async () => {
+        gc?.();
+        await new Promise((r) => setTimeout(r, 1000));
+        gc?.();
+      };
+      let idleRows: [string, string][] = [];
+      if (idleTarget > 0) {
+        await settle();
+        const rssBefore = rss();
+        const heapBefore = process.memoryUsage().heapUsed;
+        const up = await ask<{ ok: number; failures: Record<string, number>; seconds: number }>(
+          child,
+          { kind: 'idle', host: '127.0.0.1', ports, terminals: Array.from({ length: idleTarget }, (_, k) => ({ phone: phone(flags.terminals + k + 1), plate: plate(flags.terminals + k + 1) })) },
+          'idleUp',
+        );
+        log(`idle: ${up.ok} terminals authenticated in ${fmt(up.seconds, 1)} s; holding ${flags.idleHoldS} s`);
+        await new Promise((r) => setTimeout(r, flags.idleHoldS * 1000));
+        await settle();
+        const rssAfter = rss();
+        const heapAfter = process.memoryUsage().heapUsed;
+        const counts = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+        const held = counts.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_connections'), 0);
+        const authed = counts.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_sessions_authenticated'), 0);
+        await ask(child, { kind: 'closeIdle' }, 'closedIdle');
+        // Per connection still held: on a slow machine the first ones may have reached TERMINAL_IDLE_SECONDS already.
+        const perConn = held > 0 ? (rssAfter - rssBefore) / held : NaN;
+        idleRows = [
+          ['idle connections asked / authenticated', `${fmt(idleTarget)} / ${fmt(up.ok)}${Object.keys(up.failures).length ? `  failures ${JSON.stringify(up.failures)}` : ''}`],
+          ['held by the server (connections / authenticated)', `${fmt(held)} / ${fmt(authed)} (after ${flags.idleHoldS} s)`],
+          ['server RSS before / after', `${mib(rssBefore)} / ${mib(rssAfter)} (+${mib(rssAfter - rssBefore)}, ${fmt(perConn / 1024, 1)} KiB per connection)`],
+          ['server heap used before / after', `${mib(heapBefore)} / ${mib(heapAfter)}${gc ? '' : ' (no --expose-gc: not collected first)'}`],
+          ['RSS extrapolated to 20,000 idle', held > 0 ? `${mib(rssBefore + perConn * 20_000)} (target < 1.5 GB)` : 'n/a'],
+        ];
+      }
+      child.send({ kind: 'exit' });
+      await db.end();
+      for (const a of ingestApps.splice(0)) await a.kill('SIGTERM');
+
+      // ---- report
+      const target = flags.terminals * flags.rate;
+      const ack = s.latencyMs as Record<string, number>;
+      const w = ingest.watcher.latencyMs;
+      const lost = s.acked - stored.rows;
+      const acked = s.acked as number;
+      console.log('\nMachine');
+      table(Object.entries({ ...facts, 'open files': limit, processes: multi ? `${flags.processes} ingest processes (node dist/main.js, ROLES=api,ingest), api + watcher fan-out in the bench process, load generator in a forked child` : 'app in the bench process (in-process createApp); load generator in a forked child' }).map(([k, v]) => [k, String(v)] as const));
+      console.log(`\nIngest: ${fmt(flags.terminals)} JT/T 808 terminals × ${flags.rate} positions/s × ${flags.duration} s${flags.batch > 1 ? `, 0x0704 batches of ${flags.batch}` : ', one 0x0200 each'}`);
+      table([
+        ['set-up (authenticate)', `${s.setupS} s, online ${s.terminals - Object.values(s.setupFailures as Record<string, number>).reduce((a, n) => a + n, 0)}/${s.terminals}${Object.keys(s.setupFailures).length ? ` failures ${JSON.stringify(s.setupFailures)}` : ''}`],
+        ['offered (target)', `${fmt(target)} positions/s`],
+        ['sent', `${fmt(s.sent)} (${fmt(s.sentPerSecond)}/s); missed ${fmt(s.missed)}, throttled ${fmt(s.throttled)} (client fell behind / back-pressure)`],
+        ['acked (sustained)', `${fmt(acked)}  =  ${fmt(s.positionsPerSecond)} positions/s`],
+        ['failures', `${fmt(s.failed)} (nacked ${s.nacked}, timed out ${s.timedOut}, aborted ${s.aborted}); disconnects ${s.disconnects}, reconnects ${s.reconnects}`],
+        ['ACK latency p50 / p95 / p99 / max', `${ack.p50} / ${ack.p95} / ${ack.p99} / ${ack.max} ms`],
+        ['server: report read → ACK written (p50 / p99, histogram buckets)', `≤ ${serverAck.p50} / ≤ ${serverAck.p99} s of ${fmt(serverAck.count)} replies`],
+        ['server: reading paused (admission control)', `${pauses} times; admission limit / drain rate at the end: ${admission} (POSITIONS_ADMISSION_MS=${process.env.POSITIONS_ADMISSION_MS ?? 'default'})`],
+        ['watcher (region 150000)', `${fmt(ingest.watcher.received)} positions received in ${fmt(ingest.watcher.events)} events; ${fmt(acked - ingest.watcher.received)} acked not received, ${ingest.watcher.unmatched} unmatched`],
+        ['watcher latency p50 / p95 / p99 / max', `${w.p50} / ${w.p95} / ${w.p99} / ${w.max} ms  (client send → watcher receipt)`],
+        ['stored rows / distinct keys / acked', `${fmt(stored.rows)} / ${fmt(stored.distinct_keys)} / ${fmt(acked)}  →  ${lost === 0 ? 'every acked position stored exactly once' : lost > 0 ? `${fmt(lost)} ACKED POSITIONS MISSING` : `${fmt(-lost)} more rows than acks (stored but the ACK not counted: timeouts/aborts)`}; ${fmt(stored.flagged)} flagged by plausibility`],
+        ...(multi
+          ? ([
+              ['ingest processes CPU', `${ingestCpu.map((c) => fmt(c, 1)).join(' + ')} s = ${fmt((ingestCpu.reduce((a, c) => a + c, 0) / cpuServer.wallSeconds) * 100)} % of one core; ${fmt((ingestCpu.reduce((a, c) => a + c, 0) * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`],
+              ['api process CPU (bench process: watcher fan-out)', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core`],
+            ] as [string, string][])
+          : ([['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`]] as [string, string][])),
+        ['PostgreSQL CPU', cpuPg ? `${fmt(cpuPg.cpuSeconds, 1)} s = ${fmt(cpuPg.coreShare * 100)} % of one core` : 'n/a (not local)'],
+        ['client process CPU', `${fmt(ingest.clientCpuSeconds, 1)} s = ${fmt((ingest.clientCpuSeconds / cpuServer.wallSeconds) * 100)} % of one core`],
+        ['raw COPY (7 columns, scratch table)', copy ? `${fmt(copy.rowsPerSecond)} rows/s (median of ${copy.runs.map((r) => fmt(r)).join(', ')})` : 'skipped'],
+        ['ratio acked/s ÷ COPY rows/s', copy ? fmt(s.positionsPerSecond / copy.rowsPerSecond, 3) : 'n/a'],
+      ]);
+      if (idleRows.length) {
+        console.log('\nIdle connections (authenticated JT/T 808 terminals, silent)');
+        table(idleRows);
+      }
+      const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+      console.log('\nTargets (issue, 2-core machine)');
+      table([
+        ['≥ 20,000 positions/s, zero loss', `${met(s.positionsPerSecond >= 20_000 && lost <= 0 && s.failed === 0)}: ${fmt(s.positionsPerSecond)}/s, loss ${Math.max(0, lost)}, failures ${s.failed}`],
+        ['ACK p99 ≤ 100 ms', `${met(ack.p99 <= 100)}: ${ack.p99} ms`],
+        ['watcher p99 ≤ 250 ms', `${met(w.p99 <= 250 && w.count > 0)}: ${w.p99} ms`],
+      ]);
+      console.log(`\n${JSON.stringify({ ingestBench: { flags, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length } })}`);
+      return lost > 0 ? 1 : 0;
+    } finally {
+      for (const a of ingestApps) await a.kill('SIGKILL');
     }
-    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    console.log('\nTargets (issue, 2-core machine)');
-    table([
-      ['≥ 20,000 positions/s, zero loss', `${met(s.positionsPerSecond >= 20_000 && lost <= 0 && s.failed === 0)}: ${fmt(s.positionsPerSecond)}/s, loss ${Math.max(0, lost)}, failures ${s.failed}`],
-      ['ACK p99 ≤ 100 ms', `${met(ack.p99 <= 100)}: ${ack.p99} ms`],
-      ['watcher p99 ≤ 250 ms', `${met(w.p99 <= 250 && w.count > 0)}: ${w.p99} ms`],
-    ]);
-    console.log(`\n${JSON.stringify({ ingestBench: { flags, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length } })}`);
-    return lost > 0 ? 1 : 0;
-  }, rulesEnv(rules));
+  }, extraEnv);
 }
 
 if (process.argv.includes('--client')) await clientMain();

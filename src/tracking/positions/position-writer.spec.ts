@@ -147,6 +147,41 @@ describe(PositionWriter.name, () => {
     expect(store.batches.flat().slice(0, 20).map((r) => r.fixTime.getTime() - t0)).toEqual(rows(0, 20).map((_, i) => i * 1000));
   });
 
+  it('should cut its admission limit once rows wait longer than admissionMs, and then resume below three quarters of it', async () => {
+    const store = new FakeStore();
+    const w = make(store, { batchRows: 10, maxPendingRows: 100_000, admissionMs: 50, maxConcurrentBatches: 1 });
+    expect(w.stats.admissionLimit).toBe(100_000);
+    // A slow write: 5 rows wait 1.1 s (more than admissionMs, and a whole 1 s window) before they are committed.
+    const slow = held();
+    store.gate = slow.gate;
+    const waiting = w.submit(rows(0, 5));
+    await new Promise((r) => setTimeout(r, 1_100));
+    slow.open();
+    await waiting;
+    const limit = w.stats.admissionLimit;
+    expect(w.stats.drainRowsPerSecond).toBeGreaterThan(0);
+    // What it commits in 50 ms at about 5 rows/s is nothing: the floor, two batches per connection.
+    expect(limit).toBe(20);
+
+    const hold = held();
+    store.gate = hold.gate;
+    const events: string[] = [];
+    w.on('saturated', () => events.push('saturated'));
+    w.on('drain', () => events.push('drain'));
+    const first = w.submit(rows(100, limit));
+    const second = w.submit(rows(100 + limit, 1));
+    await new Promise((r) => setImmediate(r));
+    // Far below maxPendingRows, the writer is saturated: the socket servers stop reading, the next submit waits.
+    expect(w.isSaturated).toBe(true);
+    expect(w.stats).toMatchObject({ pendingRows: limit, waitingSubmits: 1 });
+    hold.open();
+    await Promise.all([first, second]);
+    expect(store.keys.size).toBe(5 + limit + 1);
+    expect(w.stats.admissionLimit).toBeGreaterThanOrEqual(limit);
+    expect(w.isSaturated).toBe(false);
+    expect(events).toEqual(['saturated', 'drain']);
+  });
+
   it('should let a single submit larger than the limit through when nothing else is pending', async () => {
     const store = new FakeStore();
     const w = make(store, { maxPendingRows: 10 });

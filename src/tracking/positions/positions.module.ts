@@ -14,7 +14,12 @@ import { PositionsService } from './positions.service.js';
       useFactory: (env: Env): PositionsConfigOverrides => ({
         retentionMonths: env.POSITIONS_RETENTION_MONTHS,
         partitionsAhead: env.POSITIONS_PARTITIONS_AHEAD,
-        writer: { batchRows: env.POSITIONS_BATCH_ROWS, batchDelayMs: env.POSITIONS_BATCH_DELAY_MS, maxPendingRows: env.POSITIONS_MAX_PENDING_ROWS },
+        writer: {
+          batchRows: env.POSITIONS_BATCH_ROWS,
+          batchDelayMs: env.POSITIONS_BATCH_DELAY_MS,
+          maxPendingRows: env.POSITIONS_MAX_PENDING_ROWS,
+          admissionMs: env.POSITIONS_ADMISSION_MS,
+        },
       }),
     },
   ],

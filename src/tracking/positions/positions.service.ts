@@ -187,8 +187,18 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
     // The writer's retry gets a fresh connection.
     this.pool.on('error', (e) => this.logger.warn(`positions writer connection lost: ${e.message}`));
     this.writer = new PositionWriter(new PgPositionStore(this.pool), this.config.writer, metrics);
-    this.writer.on('saturated', () => this.logger.warn(`position writes are behind: ${this.writer.stats.pendingRows} pending, senders wait`));
-    this.writer.on('drain', () => this.logger.log('position writes caught up'));
+    // Under a sustained overload admission control saturates and drains a few times a second: one line per 10 s.
+    let saturations = 0;
+    let loggedAt = -Infinity;
+    this.writer.on('saturated', () => {
+      saturations++;
+      const now = performance.now();
+      if (now - loggedAt < 10_000) return;
+      loggedAt = now;
+      const s = this.writer.stats;
+      this.logger.warn(`position writes are behind: ${s.pendingRows} pending (limit ${s.admissionLimit}), senders wait; ${saturations} time(s) so far`);
+    });
+    this.writer.on('drain', () => this.logger.debug('position writes caught up'));
     this.links = new WaybillLinks((sql, params) => this.ds.query(sql, params), {
       refreshMs: this.config.waybillRefreshMs,
       lookbackMs: this.config.waybillLookbackMs,

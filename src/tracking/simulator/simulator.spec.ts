@@ -57,7 +57,11 @@ describe(runSimulation.name, () => {
     expect(tracks.size).toBe(20);
     for (const track of tracks.values()) {
       const times = track.map((p) => p.time!.getTime());
-      times.slice(1).forEach((t, i) => expect(t - times[i]!).toBe(1000));
+      // One second per slot; a slot the busy machine skipped (missed) leaves its second out.
+      times.slice(1).forEach((t, i) => {
+        expect(t - times[i]!).toBeGreaterThan(0);
+        expect((t - times[i]!) % 1000).toBe(0);
+      });
       expect(Math.abs(times.at(-1)! - Date.now())).toBeLessThan(5_000);
       for (const p of track) expect(distanceToRouteM(prepared, p.latitude, p.longitude)).toBeLessThan(1);
     }

@@ -82,6 +82,9 @@ export type SimulationStats = {
 export type SimulationOptions = {
   host: string;
   port: number;
+  // Several servers (processes) on one host: terminal i connects to ports[i % ports.length], as an L4 balancer
+  // spreading connections round-robin would.
+  ports?: readonly number[];
   terminals: readonly SimulatedTerminalSpec[];
   ratePerTerminal: number; // positions per second per terminal (0.1 = every 10 s)
   durationS: number; // reporting time after set-up; Infinity runs until `signal` aborts
@@ -168,7 +171,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const slots: Slot[] = options.terminals.map((spec, index) => {
     const terminal = new SimulatedTerminal({
       host: options.host,
-      port: options.port,
+      port: options.ports?.length ? options.ports[index % options.ports.length]! : options.port,
       phone: spec.phone,
       version,
       authCode: spec.authCode ?? null,

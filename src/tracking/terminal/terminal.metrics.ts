@@ -24,6 +24,7 @@ export class TerminalMetrics {
   private readonly refused?: Counter<'reason'>;
   private readonly unacked?: Counter<'reason'>;
   private readonly idleClosed?: Counter;
+  private readonly pauses?: Counter;
   private readonly ackSeconds?: Histogram<'message_id'>;
 
   constructor(metrics: MetricsService | undefined, source: TerminalMetricsSource) {
@@ -48,6 +49,10 @@ export class TerminalMetrics {
       collect(this: Gauge) {
         this.set(source.paused() ? 1 : 0);
       },
+    });
+    this.pauses = metrics.counter({
+      name: 'hazway_jt808_reading_pauses_total',
+      help: 'Times the JT/T 808 server stopped reading all sockets because position writes were behind (admission control)',
     });
     // Per frame and per position: counted in plain numbers here, handed to prom-client when it collects (a
     // labelled inc() hashes its labels on every call, a few % of the ingest thread at 20,000 frames/s).
@@ -128,6 +133,9 @@ export class TerminalMetrics {
   }
   unacknowledged(reason: string) {
     this.unacked?.inc({ reason });
+  }
+  readingPaused() {
+    this.pauses?.inc();
   }
   idle() {
     this.idleClosed?.inc();

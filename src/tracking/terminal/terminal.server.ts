@@ -36,6 +36,8 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
   private server?: net.Server;
   private readonly sessions = new Set<Jt808Session>();
   private authenticatedCount = 0;
+  // Times reading was paused because position writes were behind (also hazway_jt808_reading_pauses_total).
+  readingPauses = 0;
   private saturated = false;
   private stopping = false;
   // performance.now() when reading last resumed after back-pressure: sessions held that long are not idle.
@@ -175,9 +177,22 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
   private onBackpressure(saturated: boolean): void {
     if (saturated === this.saturated) return;
     this.saturated = saturated;
-    if (!saturated) this.resumedAt = performance.now();
-    this.logger.log(saturated ? 'position writes are behind: pausing JT/T 808 reads' : 'position writes caught up: resuming JT/T 808 reads');
-    for (const s of this.sessions) s.updateFlow();
+    if (saturated) {
+      this.readingPauses++;
+      this.metrics.readingPaused();
+    }
+    else this.resumedAt = performance.now();
+    // Debug only: under overload this happens a few times a second (PositionsService logs it, rate-limited).
+    this.logger.debug(saturated ? 'position writes are behind: pausing JT/T 808 reads' : 'position writes caught up: resuming JT/T 808 reads');
+    if (saturated) {
+      for (const s of this.sessions) s.updateFlow();
+      return;
+    }
+    // Resumed in the order they were last heard from, longest first: sockets are read again in the order they are
+    // resumed, and reading pauses again once the limit is reached, so resuming in one fixed order would serve the
+    // same terminals first on every cycle and leave the others unread until their reports time out.
+    const order = [...this.sessions].sort((a, b) => a.lastFrameAt - b.lastFrameAt);
+    for (const s of order) s.updateFlow();
   }
 
   private pendingFrames(): number {
