@@ -32,7 +32,7 @@ import { fromDist } from './harness.js';
 import { insertTripsInTransit } from './monitoring-rules.js';
 import { dbUrl, mib, onCleanup, ownPostgres, runMain, say, scrapeMetrics, setUpFleet, sleep, sql, startApp, sumMetric, WATCH_REGION, AUTH_CODE, type Fleet } from './fault-kit.js';
 
-type Flags = { minutes: number; rate: number; watchers: number; terminals: number; sampleS: number; json: boolean; heapSnapshots: number[]; snapshotDir: string };
+type Flags = { minutes: number; rate: number; watchers: number; terminals: number; batch: number; window: number; sampleS: number; json: boolean; heapSnapshots: number[]; snapshotDir: string };
 
 function parseFlags(argv: string[]): Flags {
   const num = (name: string, fallback: number) => {
@@ -60,6 +60,10 @@ function parseFlags(argv: string[]): Flags {
     rate,
     watchers: num('watchers', 100),
     terminals: num('terminals', Math.max(1, Math.min(2000, Math.round(rate / 5)))),
+    // > 1: each terminal sends 0x0704 batches of this many fixes (as bench:ingest --batch); 1: one 0x0200 per fix
+    batch: num('batch', 1),
+    // reports a terminal may have unanswered (1: stop-and-wait, as many real terminals do)
+    window: num('window', 256),
     sampleS: num('sample', 10),
     json: argv.includes('--json'),
     heapSnapshots,
@@ -176,7 +180,7 @@ async function main(flags: Flags): Promise<number> {
   onCleanup(() => app.kill('SIGKILL'));
   const fleet = await setUpFleet(app.url, databaseUrl, ADMIN_PASSWORD, flags.terminals);
   const monitoring = await prepareMonitoring(databaseUrl, fleet);
-  say(`server pid ${app.child.pid}; ${flags.terminals} terminals × ${(flags.rate / flags.terminals).toFixed(2)}/s = ${flags.rate} positions/s for ${flags.minutes} min; ${monitoring}`);
+  say(`server pid ${app.child.pid}; ${flags.terminals} terminals × ${(flags.rate / flags.terminals).toFixed(2)}/s = ${flags.rate} positions/s${flags.batch > 1 ? ` in 0x0704 batches of ${flags.batch}` : ''}, window ${flags.window}, for ${flags.minutes} min; ${monitoring}`);
 
   // ---- watchers
   const regionWatchers = Math.ceil(flags.watchers / 10);
@@ -212,6 +216,8 @@ async function main(flags: Flags): Promise<number> {
     durationS,
     route: SIMULATOR_ROUTES.demo,
     connectConcurrency: 200,
+    batchSize: flags.batch,
+    maxInFlight: flags.window,
     progressIntervalMs: 1_000,
     onProgress: (p: { acked: number }) => (acked = p.acked),
   });
@@ -296,7 +302,7 @@ async function main(flags: Flags): Promise<number> {
   const verdicts = series.map((s) => verdict(samples, warm, s));
   const errors = app.errorLines.length;
   console.log('\nSoak summary');
-  console.log(`  load: ${flags.terminals} terminals, ${flags.rate} positions/s offered for ${flags.minutes} min, ${flags.watchers} watchers; ${monitoring}`);
+  console.log(`  load: ${flags.terminals} terminals, ${flags.rate} positions/s offered${flags.batch > 1 ? ` (0x0704 batches of ${flags.batch})` : ' (one 0x0200 each)'}, window ${flags.window}, for ${flags.minutes} min, ${flags.watchers} watchers; ${monitoring}`);
   console.log(
     `  simulator: sent ${stats.sent}, acknowledged ${stats.acked} (${stats.positionsPerSecond}/s sustained), failed ${stats.failed}, missed ${stats.missed}, throttled ${stats.throttled}, ` +
       `ACK latency p50 ${stats.latencyMs.p50} / p99 ${stats.latencyMs.p99} ms; disconnects ${stats.disconnects}`,
