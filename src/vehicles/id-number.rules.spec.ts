@@ -1,5 +1,6 @@
 import {
   checkIdNumber,
+  maskCertificate,
   idNumberBirthDate,
   idNumberCheckCharacter,
   maskIdNumber,
@@ -183,5 +184,13 @@ describe('maskIdNumber', () => {
   it('should mask short input entirely', () => {
     expect(maskIdNumber('1234567890')).toBe('**********');
     expect(maskIdNumber('')).toBe('');
+  });
+});
+
+describe(maskCertificate.name, () => {
+  it('should keep the first and last four characters only', () => {
+    expect(maskCertificate('15020319850312123X')).toBe('1502**********123X');
+    expect(maskCertificate('1234')).toBe('****');
+    expect(maskCertificate(null)).toBe('(none)');
   });
 });

@@ -52,3 +52,11 @@ export function maskIdNumber(id: string): string {
   if (s.length > 10) return `${s.slice(0, 6)}${'*'.repeat(s.length - 10)}${s.slice(-4)}`;
   return '*'.repeat(s.length);
 }
+
+// Certificate numbers (a driver's 从业资格证 number, often the ID number) in logs and alarm evidence: enough to tell
+// two drivers apart, not enough to copy one.
+export function maskCertificate(value: string | null): string {
+  if (!value) return '(none)';
+  if (value.length <= 8) return '*'.repeat(value.length);
+  return `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
+}

@@ -1,4 +1,5 @@
 import type { DriverSignIn } from '../../tracking/positions/position.js';
+import { maskCertificate } from '../../vehicles/id-number.rules.js';
 import { signal, type Ep, type RuleEnv } from './episode.js';
 import type { CrewMember } from './monitoring.types.js';
 
@@ -39,14 +40,11 @@ export function evaluateCrew(s: CrewState, signIn: DriverSignIn, active: boolean
     reason: signIn.readOk ? 'not-on-waybill' : 'card-unreadable',
     readResult: signIn.readResult,
     cardName: signIn.name,
-    cardCertificate: mask(signIn.certificateNumber),
+    cardCertificate: signIn.certificateNumber ? maskCertificate(signIn.certificateNumber) : null,
     crew: crew.map((m) => ({ role: m.role, name: m.name })),
   };
   return { ep: signal(null, 'alarm', 'TR-16', 'driver', t, env.emit, signIn.readOk ? MSG.stranger(signIn.name) : MSG.unreadable, evidence), signedIn };
 }
-
-// Certificate numbers in alarms: enough to tell two people apart, not enough to copy one.
-const mask = (v: string | null): string | null => (v && v.length > 8 ? `${v.slice(0, 4)}${'*'.repeat(v.length - 8)}${v.slice(-4)}` : v ? '*'.repeat(v.length) : null);
 
 const MSG = {
   ok: { zh: '驾驶员身份与运单一致', en: 'Driver identity matches the waybill' },

@@ -16,7 +16,7 @@ import {
 } from './jt808/jt808.encoder.js';
 import { xorChecksum } from './jt808/jt808.fields.js';
 import { escape, Jt808FrameDecoder } from './jt808/jt808.frame-decoder.js';
-import { DEFAULT_SESSION_LIMITS, Jt808Session, maskCertificate, type SessionHost } from './jt808-session.js';
+import { DEFAULT_SESSION_LIMITS, Jt808Session, type SessionHost } from './jt808-session.js';
 import { hashAuthCode, type DirectoryTerminal, type TerminalDirectory, type TerminalState } from './terminal-directory.js';
 import { TerminalMetrics } from './terminal.metrics.js';
 
@@ -431,13 +431,5 @@ describe(Jt808Session.name, () => {
       expect(t.socket.destroyed).toBe(true);
       expect(t.socket.written).toEqual([]);
     });
-  });
-});
-
-describe(maskCertificate.name, () => {
-  it('should keep the first and last four characters only', () => {
-    expect(maskCertificate('15020319850312123X')).toBe('1502**********123X');
-    expect(maskCertificate('1234')).toBe('****');
-    expect(maskCertificate(null)).toBe('(none)');
   });
 });

@@ -8,6 +8,7 @@ import { Jt808FrameDecoder, type Jt808FrameDiscard } from './jt808/jt808.frame-d
 import { batchRecords, locationRecords, type MappedPositions } from './jt808-positions.js';
 import { authCodeMatches, hashAuthCode, newAuthCode, type DirectoryTerminal, type TerminalDirectory, type TerminalProtocolVersion } from './terminal-directory.js';
 import type { RefusalReason, TerminalMetrics } from './terminal.metrics.js';
+import { maskCertificate } from '../../vehicles/id-number.rules.js';
 
 // One JT/T 808 connection: bytes → frames (Jt808FrameDecoder) → messages (decodeJt808) → register / authenticate /
 // store / reply. The TCP server (terminal.server.ts) owns the sockets and everything shared; this holds the few
@@ -83,13 +84,6 @@ const general = (h: Jt808Header, result: Jt808PlatformResult): Reply => ({ kind:
 
 export const headerVersion = (v: TerminalProtocolVersion | null): Jt808Version | undefined =>
   v === '2019' ? '2019' : v === '2011' || v === '2013' ? '2013' : undefined;
-
-// Certificate numbers in logs: enough to tell two drivers apart, not enough to copy one.
-export function maskCertificate(value: string | null): string {
-  if (!value) return '(none)';
-  if (value.length <= 8) return '*'.repeat(value.length);
-  return `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
-}
 
 export class Jt808Session {
   // Bound by a successful 0x0102; null before.
