@@ -228,11 +228,14 @@ async function clientMain() {
 
   // The servers' own hazway_jt808_ack_seconds for reports, 0x0200 and 0x0704 (read off the socket → reply written), summed over the
   // processes: bucket upper bounds, in seconds.
-  function ackSummary(scrapes: Map<string, number>[]) {
+  // p50/p99 (upper bucket bounds) of a Prometheus histogram summed over scrapes; `keep` picks its label sets.
+  function histogramSummary(scrapes: Map<string, number>[], name: string, keep: (key: string) => boolean = () => true) {
     const byLe = new Map<number, number>();
+    let sum = 0;
     for (const m of scrapes) {
       for (const [k, v] of m) {
-        if (!k.startsWith('hazway_jt808_ack_seconds_bucket{') || !(k.includes('message_id="0x0200"') || k.includes('message_id="0x0704"'))) continue;
+        if (k.startsWith(`${name}_sum`) && keep(k)) sum += v;
+        if (!k.startsWith(`${name}_bucket{`) || !keep(k)) continue;
         const le = /le="([^"]+)"/.exec(k)![1]!;
         const at = le === '+Inf' ? Infinity : Number(le);
         byLe.set(at, (byLe.get(at) ?? 0) + v);
@@ -241,8 +244,10 @@ async function clientMain() {
     const buckets = [...byLe].map(([le, n]) => ({ le, n })).sort((a, b) => a.le - b.le);
     const count = buckets.length ? buckets[buckets.length - 1]!.n : 0;
     const q = (p: number) => buckets.find((x) => x.n >= p * count)?.le ?? NaN;
-    return { count, p50: q(0.5), p99: q(0.99) };
+    return { count, mean: count ? sum / count : NaN, p50: q(0.5), p99: q(0.99) };
   }
+  const ackSummary = (scrapes: Map<string, number>[]) =>
+    histogramSummary(scrapes, 'hazway_jt808_ack_seconds', (k) => k.includes('message_id="0x0200"') || k.includes('message_id="0x0704"'));
 
   // CPU seconds (user + system) of another process so far.
   function procCpuSeconds(pid: number): number {
@@ -386,6 +391,8 @@ async function clientMain() {
       const ingestCpu = ingestApps.map((a, i) => procCpuSeconds(a.child.pid!) - ingestCpuAt[i]!);
       const serverMetrics = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
       const serverAck = ackSummary(serverMetrics);
+      const batchWrite = histogramSummary(serverMetrics, 'hazway_positions_write_seconds');
+      const batchRows = histogramSummary(serverMetrics, 'hazway_positions_batch_rows');
       const pauses = serverMetrics.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_reading_pauses_total'), 0);
       const admission = serverMetrics.map((m) => `${fmt(sumMetric(m, 'hazway_positions_admission_limit_rows'))} rows / ${fmt(sumMetric(m, 'hazway_positions_drain_rows_per_second'))} rows/s`).join('; ');
       const cpuPg = pgCpu();
@@ -462,6 +469,7 @@ async function clientMain() {
         ['failures', `${fmt(s.failed)} (nacked ${s.nacked}, timed out ${s.timedOut}, aborted ${s.aborted}); disconnects ${s.disconnects}, reconnects ${s.reconnects}`],
         ['ACK latency p50 / p95 / p99 / max', `${ack.p50} / ${ack.p95} / ${ack.p99} / ${ack.max} ms`],
         ['server: report read → ACK written (p50 / p99, histogram buckets)', `≤ ${serverAck.p50} / ≤ ${serverAck.p99} s of ${fmt(serverAck.count)} replies`],
+        ['server: position batch writes (commit included)', `${fmt(batchWrite.count)} batches of ${fmt(batchRows.mean, 0)} rows on average; write time mean ${fmt(batchWrite.mean * 1000, 1)} ms, p50 ≤ ${batchWrite.p50 * 1000} ms, p99 ≤ ${batchWrite.p99 * 1000} ms`],
         ['server: reading paused (admission control)', `${pauses} times; admission limit / drain rate at the end: ${admission} (POSITIONS_ADMISSION_MS=${process.env.POSITIONS_ADMISSION_MS ?? 'default'})`],
         ['watcher (region 150000)', `${fmt(ingest.watcher.received)} positions received in ${fmt(ingest.watcher.events)} events; ${fmt(acked - ingest.watcher.received)} acked not received, ${ingest.watcher.unmatched} unmatched`],
         ['watcher latency p50 / p95 / p99 / max', `${w.p50} / ${w.p95} / ${w.p99} / ${w.max} ms  (client send → watcher receipt)`],

@@ -55,6 +55,7 @@ export const EnvSchema = z.object({
   POSITIONS_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(20),
   POSITIONS_MAX_PENDING_ROWS: z.coerce.number().int().min(100).max(5_000_000).default(50_000),
   POSITIONS_ADMISSION_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  POSITIONS_WRITE_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2),
   // Web console map (src/console/): a raster tile server URL template ({z}/{x}/{y}) drawn under the built-in
   // outlines when set, and its attribution. Unset: the built-in country and province outlines only (no internet).
   MAP_TILE_URL: z

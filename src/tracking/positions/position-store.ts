@@ -16,7 +16,8 @@ export const POSITION_COLUMNS =
 
 // A scratch table per connection for the batch in progress, emptied by every commit.
 const CREATE_BATCH_TABLE_SQL = `CREATE TEMP TABLE IF NOT EXISTS positions_batch (LIKE positions INCLUDING DEFAULTS, ord integer NOT NULL) ON COMMIT DELETE ROWS`;
-const COPY_SQL = `COPY positions_batch (${POSITION_COLUMNS}, ord) FROM STDIN`;
+// Opens the batch's transaction in the same round trip (a simple-protocol query string of two statements).
+const BEGIN_AND_COPY_SQL = `BEGIN; COPY positions_batch (${POSITION_COLUMNS}, ord) FROM STDIN`;
 
 // From the scratch table into the real ones, in one statement:
 // - positions: ON CONFLICT DO NOTHING on the primary key (vehicle_id, fix_time), so a re-sent position is stored
@@ -26,7 +27,9 @@ const COPY_SQL = `COPY positions_batch (${POSITION_COLUMNS}, ord) FROM STDIN`;
 //   than the stored one, so back-filled and out-of-order fixes never move a vehicle back in time, and a flagged
 //   fix (a spike, a time in the future) never becomes "the latest".
 // - The answer: the number of new rows and, only when some were duplicates, which ones.
-export const MERGE_BATCH_SQL = `
+// Sent with its COMMIT as one simple-protocol query string (one round trip; a failed merge skips the COMMIT), so the
+// batch's row count is written in as an integer literal rather than passed as a parameter.
+const mergeBatchSql = (rows: number) => `
 WITH ins AS (
   INSERT INTO positions (${POSITION_COLUMNS})
   SELECT ${POSITION_COLUMNS} FROM positions_batch ORDER BY vehicle_id, fix_time
@@ -43,10 +46,11 @@ WITH ins AS (
   WHERE excluded.fix_time > vehicle_latest_positions.fix_time
 )
 SELECT n.inserted,
-  CASE WHEN n.inserted < $1::int
+  CASE WHEN n.inserted < ${Math.trunc(rows)}
     THEN (SELECT coalesce(array_agg(b.ord ORDER BY b.ord), '{}') FROM ins JOIN positions_batch b USING (vehicle_id, fix_time))
   END AS ords
-FROM (SELECT count(*)::int AS inserted FROM ins) n`;
+FROM (SELECT count(*)::int AS inserted FROM ins) n;
+COMMIT`;
 
 // COPY text format: tab-separated, \N for NULL, backslash escapes.
 const escapeCopy = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
@@ -75,15 +79,16 @@ export function copyText(rows: readonly PositionRow[]): string {
   return out;
 }
 
-// Each batch: BEGIN, COPY into the connection's scratch table, one merge statement, COMMIT, on a connection of the
-// writer's own pool (see PositionsService for why a pool of its own).
+// Each batch: BEGIN + COPY into the connection's scratch table, then the merge statement + COMMIT (two round trips),
+// on a connection of the writer's own pool (see PositionsService for why a pool of its own).
 // Chosen over a single INSERT ... SELECT FROM unnest($1::uuid[], ...) statement with the same merge, by measurement
 // (bench/positions-write.ts, 100,000 rows, 2,000 vehicles, median of 5 rounds, 2 cores): through PositionWriter
 // 74,000 against 70,000 rows/s on PostgreSQL 18 (the embedded default) and 79,000 against 63,000 on PostgreSQL 15;
 // plain COPY into positions, without duplicate handling or latest positions, did 124,000-127,000. Parsing COPY
 // text costs the server less than parsing 17 array literals, and building one string costs Node less than 17
-// arrays that pg then serialises. The price is four round trips per batch instead of one, and a temporary table,
-// which rules out a transaction-pooling proxy (PgBouncer) between the writer and PostgreSQL.
+// arrays that pg then serialises. The price is two round trips per batch instead of one, and a temporary table,
+// which rules out a transaction-pooling proxy (PgBouncer) between the writer and PostgreSQL. (Four round trips until
+// BEGIN rode with the COPY and COMMIT with the merge: under load each one also waits for a turn of the event loop.)
 // A COMMIT lost with its connection may have happened or not: the retry is harmless (ON CONFLICT), it then counts
 // those rows as duplicates.
 export class PgPositionStore implements PositionStore {
@@ -105,11 +110,10 @@ export class PgPositionStore implements PositionStore {
         await client.query(CREATE_BATCH_TABLE_SQL);
         this.ready.add(client);
       }
-      await client.query('BEGIN');
-      await copyFrom(client, COPY_SQL, copyText(rows));
-      const res = await client.query<{ inserted: number; ords: number[] | null }>(MERGE_BATCH_SQL, [rows.length]);
-      await client.query('COMMIT');
-      const { inserted, ords } = res.rows[0]!;
+      await copyFrom(client, BEGIN_AND_COPY_SQL, copyText(rows));
+      // A multi-statement string answers with one result per statement: the merge's, then COMMIT's.
+      const [res] = (await client.query(mergeBatchSql(rows.length))) as unknown as pg.QueryResult<{ inserted: number; ords: number[] | null }>[];
+      const { inserted, ords } = res!.rows[0]!;
       return { inserted, insertedOrdinals: ords };
     } catch (e) {
       failure = e as Error;

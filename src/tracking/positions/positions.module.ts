@@ -19,6 +19,7 @@ import { PositionsService } from './positions.service.js';
           batchDelayMs: env.POSITIONS_BATCH_DELAY_MS,
           maxPendingRows: env.POSITIONS_MAX_PENDING_ROWS,
           admissionMs: env.POSITIONS_ADMISSION_MS,
+          maxConcurrentBatches: env.POSITIONS_WRITE_CONNECTIONS,
         },
       }),
     },
