@@ -11,7 +11,7 @@
 // exits 1 only when a check did not come back as the expected pass, or its answer differs from the stored check.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startLoadClient, type Job, type JobResult } from './load-client.js';
 import {
@@ -267,12 +267,25 @@ async function main(b: BenchApp): Promise<number> {
     ],
   ]);
 
-  let open: { rate: number; seconds: number; p: Record<string, number>; maxInFlight: number } | undefined;
+  let open: { rate: number; seconds: number; p: Record<string, number>; maxInFlight: number; loopDelayMs: { p99: number; max: number } } | undefined;
   if (openNumbers.length) {
     log(`open loop: ${openNumbers.length} checks arriving at ${CONFIG.openRate}/s`);
+    // The app's event-loop delay during the open loop: a stall of the app's thread delays every check in flight.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const stopOpenProfile = await cpuProfile('checks-open');
     const run = await load.runOpen(openNumbers.map((n) => checkJob(n)), CONFIG.openRate);
+    const openProfile = await stopOpenProfile();
+    if (openProfile) log(`CPU profile of the open loop: ${openProfile}`);
+    loopDelay.disable();
     expectPass('open loop', run.results);
-    open = { rate: openNumbers.length / run.seconds, seconds: run.seconds, p: percentiles(run.results.map((r) => r.ms)), maxInFlight: run.maxInFlight ?? 0 };
+    open = {
+      rate: openNumbers.length / run.seconds,
+      seconds: run.seconds,
+      p: percentiles(run.results.map((r) => r.ms)),
+      maxInFlight: run.maxInFlight ?? 0,
+      loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+    };
   }
   const copyAfter = await copyRate(b.databaseUrl);
   await stopFresh();
@@ -286,6 +299,7 @@ async function main(b: BenchApp): Promise<number> {
           ['OPEN LOOP', `${fmt(openNumbers.length)} checks arriving at ${fmt(CONFIG.openRate)}/s (achieved ${fmt(open.rate, 1)}/s)`],
           ['  latency p50 / p95 / p99 / max (ms)', `${ms(open.p.p50)} / ${ms(open.p.p95)} / ${ms(open.p.p99)} / ${ms(open.p.max)}  (from each check's scheduled start)`],
           ['  most checks in flight at once', fmt(open.maxInFlight)],
+          ['  app event-loop delay p99 / max (ms)', `${ms(open.loopDelayMs.p99)} / ${ms(open.loopDelayMs.max)}`],
         ] as [string, string][])
       : []),
     ['failures', fmt(failures)],
@@ -312,7 +326,7 @@ async function main(b: BenchApp): Promise<number> {
         backends: closedDb ? (closedDb.cpuSeconds * 1000) / n : null,
         allPostgres: closedPg ? (closedPg.cpuSeconds * 1000) / n : null,
       },
-      openLoop: open ? { checks: openNumbers.length, ratePerSecond: CONFIG.openRate, achieved: open.rate, latencyMs: open.p, maxInFlight: open.maxInFlight } : null,
+      openLoop: open ? { checks: openNumbers.length, ratePerSecond: CONFIG.openRate, achieved: open.rate, latencyMs: open.p, maxInFlight: open.maxInFlight, appLoopDelayMs: open.loopDelayMs } : null,
       failures,
       copyRowsPerSecond: copy,
     }),
