@@ -135,7 +135,7 @@ export class PositionWriter extends EventEmitter {
         writeSeconds: metrics.histogram({
           name: 'hazway_positions_write_seconds',
           help: 'Time to write one position batch (statement round trip, commit included)',
-          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5],
         }),
       };
       metrics.gauge({

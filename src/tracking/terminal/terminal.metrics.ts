@@ -101,7 +101,7 @@ export class TerminalMetrics {
       name: 'hazway_jt808_ack_seconds',
       help: 'From a JT/T 808 frame read off the socket to its reply written (for reports: after the durable write)',
       labelNames: ['message_id'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5, 5, 10],
     });
   }
 
