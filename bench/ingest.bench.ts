@@ -34,6 +34,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
@@ -171,6 +172,10 @@ async function clientMain() {
         const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
         const stopProfile = await cpuProfile('ingest-client');
         const cpu = process.cpuUsage();
+        // The client's own event-loop delay: an ACK that arrives while this loop is busy (the watcher parsing a large
+        // event, a GC) is read late, and its measured latency includes the wait.
+        const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+        loopDelay.enable();
         const stats = await runSimulation({
           host: req.host,
           port: req.port,
@@ -207,6 +212,7 @@ async function clientMain() {
         // Let the last live flushes arrive.
         await new Promise((r) => setTimeout(r, 1500));
         socket.close();
+        loopDelay.disable();
         const c = process.cpuUsage(cpu);
         const profileFile = await stopProfile();
         if (profileFile) log(`client CPU profile: ${profileFile}`);
@@ -216,6 +222,7 @@ async function clientMain() {
           stats: rest,
           watcher: { events: watcherEvents, received, unmatched, latencyMs: watcherLatency.summary() },
           clientCpuSeconds: (c.user + c.system) / 1e6,
+          clientLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
         });
       } catch (e) {
         send({ kind: 'error', message: (e as Error).stack ?? String(e) });
@@ -382,6 +389,7 @@ async function clientMain() {
         stats: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         watcher: { events: number; received: number; unmatched: number; latencyMs: Record<string, number> };
         clientCpuSeconds: number;
+        clientLoopDelayMs: { p99: number; max: number };
       }>(
         child,
         { kind: 'ingest', url: b.url, host: '127.0.0.1', port: ports[0]!, ports, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, batch: flags.batch, window: flags.window },
@@ -482,6 +490,7 @@ async function clientMain() {
           : ([['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`]] as [string, string][])),
         ['PostgreSQL CPU', cpuPg ? `${fmt(cpuPg.cpuSeconds, 1)} s = ${fmt(cpuPg.coreShare * 100)} % of one core` : 'n/a (not local)'],
         ['client process CPU', `${fmt(ingest.clientCpuSeconds, 1)} s = ${fmt((ingest.clientCpuSeconds / cpuServer.wallSeconds) * 100)} % of one core`],
+        ['client event-loop delay p99 / max', `${fmt(ingest.clientLoopDelayMs.p99, 1)} / ${fmt(ingest.clientLoopDelayMs.max, 1)} ms (the terminals and the watcher share it: part of every latency above)`],
         ['raw COPY (7 columns, scratch table)', copy ? `${fmt(copy.rowsPerSecond)} rows/s (median of ${copy.runs.map((r) => fmt(r)).join(', ')})` : 'skipped'],
         ['ratio acked/s ÷ COPY rows/s', copy ? fmt(s.positionsPerSecond / copy.rowsPerSecond, 3) : 'n/a'],
       ]);
