@@ -10,6 +10,8 @@ import type { Login } from './accounts.dto.js';
 import { Organisation, type OrganisationKind } from './organisation.entity.js';
 import { dummyHash, generatePassword, hashPassword, verifyPassword } from './password.js';
 import type { Principal } from './principal.js';
+import { PrincipalCache } from './principal-cache.js';
+import { Revocations } from './revocations.js';
 import type { Role } from './roles.js';
 import { User } from './user.entity.js';
 
@@ -44,13 +46,18 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex'
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
   private secret?: Promise<webcrypto.CryptoKey>;
+  private readonly principals: PrincipalCache;
 
   constructor(
     private readonly ds: DataSource,
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
     @Inject(ENV) private readonly env: Env,
-  ) {}
+    revocations: Revocations,
+  ) {
+    this.principals = new PrincipalCache(env.PRINCIPAL_CACHE_MS);
+    revocations.onAnyRevoked(() => this.principals.clear());
+  }
 
   async onApplicationBootstrap() {
     await this.signingKey();
@@ -206,11 +213,21 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
-  // Bearer JWT or API key → principal. Used by the HTTP guard and by socket.io handshakes.
+  // Bearer JWT or API key → principal. Used by the HTTP guard and by socket.io handshakes. Remembered for
+  // PRINCIPAL_CACHE_MS (principal-cache.ts says how revocations reach it).
   async authenticate(credential: string | undefined): Promise<Principal> {
     if (!credential) throw new UnauthenticatedError('TOKEN_MISSING', 'Sign in first: send Authorization: Bearer <token>');
-    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
-    let payload: { sub?: string; sid?: unknown };
+    const cached = this.principals.get(credential);
+    if (cached) return cached;
+    const generation = this.principals.generation;
+    const [principal, expiresAt] = credential.startsWith(API_KEY_PREFIX) ? await this.authenticateApiKey(credential) : await this.authenticateToken(credential);
+    this.principals.set(credential, principal, generation, expiresAt);
+    return principal;
+  }
+
+  // The principal, and when the credential expires (epoch ms; null: never).
+  private async authenticateToken(credential: string): Promise<[Principal, number]> {
+    let payload: { sub?: string; sid?: unknown; exp?: number };
     try {
       ({ payload } = await jwtVerify(credential, await this.signingKey(), {
         issuer: ISSUER,
@@ -238,7 +255,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (row.user_status !== 'active' || row.org_status !== 'active') {
       throw new UnauthenticatedError('ACCOUNT_DISABLED', 'This account is disabled');
     }
-    return {
+    const principal: Principal = {
       kind: 'user',
       userId: row.user_id,
       apiKeyId: null,
@@ -249,9 +266,10 @@ export class AuthService implements OnApplicationBootstrap {
       roles: row.roles,
       mustChangePassword: row.must_change_password,
     };
+    return [principal, Math.min(row.expires_at.getTime(), (payload.exp ?? Infinity) * 1000)];
   }
 
-  private async authenticateApiKey(key: string): Promise<Principal> {
+  private async authenticateApiKey(key: string): Promise<[Principal, number | null]> {
     const m = /^hzk_([0-9a-f-]{36})_([A-Za-z0-9_-]{32})$/.exec(key);
     const invalid = () => new UnauthenticatedError('API_KEY_INVALID', 'The API key is not valid');
     if (!m) throw invalid();
@@ -274,9 +292,9 @@ export class AuthService implements OnApplicationBootstrap {
     if (row.revoked_at) throw new UnauthenticatedError('API_KEY_REVOKED', 'This API key has been revoked');
     if (row.expires_at && row.expires_at <= new Date()) throw new UnauthenticatedError('API_KEY_EXPIRED', 'This API key has expired');
     if (row.org_status !== 'active') throw new UnauthenticatedError('ACCOUNT_DISABLED', 'This organisation is retired');
-    // Best effort, not awaited on the request path.
+    // Best effort, not awaited on the request path (and, with the principal cache, once per PRINCIPAL_CACHE_MS).
     this.ds.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [m[1]]).catch(() => undefined);
-    return {
+    const principal: Principal = {
       kind: 'api_key',
       userId: null,
       apiKeyId: m[1]!,
@@ -287,5 +305,6 @@ export class AuthService implements OnApplicationBootstrap {
       roles: row.roles,
       mustChangePassword: false,
     };
+    return [principal, row.expires_at?.getTime() ?? null];
   }
 }

@@ -20,10 +20,29 @@ export class Revocations {
   // Call after the change is committed.
   revoked(r: Revocation): void {
     this.events.emit('revoked', r);
+    this.events.emit('any', r);
   }
 
+  // A revocation made by another process (WatchGateway relays them through the socket.io adapter).
+  heardFromPeer(r: Revocation): void {
+    this.events.emit('any', r);
+  }
+
+  // Revocations made by this process: what to act on once for all processes (socket.io rooms span them).
   onRevoked(listener: (r: Revocation) => void): () => void {
     this.events.on('revoked', listener);
     return () => this.events.off('revoked', listener);
   }
+
+  // Those of this process and those heard from the others: what every process must act on itself (the principal
+  // cache of AuthService).
+  onAnyRevoked(listener: (r: Revocation) => void): () => void {
+    this.events.on('any', listener);
+    return () => this.events.off('any', listener);
+  }
 }
+
+const REVOCATION_KINDS = new Set<string>(['session', 'user', 'api_key', 'organisation', 'terminal']);
+// A revocation as another process sent it (through Redis): its shape checked before it is believed.
+export const isRevocation = (v: unknown): v is Revocation =>
+  typeof v === 'object' && v !== null && REVOCATION_KINDS.has((v as { kind?: unknown }).kind as string);

@@ -4,7 +4,7 @@ import type { DefaultEventsMap, ExtendedError, Namespace, Socket } from 'socket.
 import { credentialFrom } from '../accounts/auth.guard.js';
 import { AuthService } from '../accounts/auth.service.js';
 import type { Principal } from '../accounts/principal.js';
-import { Revocations, type Revocation } from '../accounts/revocations.js';
+import { isRevocation, Revocations, type Revocation } from '../accounts/revocations.js';
 import { DomainError, UnauthenticatedError } from '../common/errors.js';
 import { ENV, type Env } from '../config/env.js';
 import { LiveService } from './live.service.js';
@@ -34,6 +34,10 @@ export function handshakeCredential(socket: Pick<Socket, 'handshake'>): string |
 // What a socket whose credential was revoked receives just before it is disconnected.
 export const SIGNED_OUT_EVENT = 'signed_out';
 
+// A revocation relayed to the other processes (serverSideEmit through the Redis adapter): they forget the
+// principals they remember (AuthService).
+const REVOKED_EVENT = 'hazway:revoked';
+
 // /watch: signed-in users and API keys watching live events. The principal is checked in the handshake and kept on
 // socket.data.principal for the handlers. A socket does not outlive its credential: a revocation (sign-out, user
 // disabled or re-roled, password reset, API key revoked, organisation retired) disconnects its sockets at once on
@@ -56,7 +60,15 @@ export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayCon
 
   afterInit(namespace: WatchNamespace) {
     this.namespace = namespace;
-    this.stopListening = this.revocations.onRevoked((r) => this.disconnectRevoked(r));
+    this.stopListening = this.revocations.onRevoked((r) => {
+      this.disconnectRevoked(r);
+      this.tellPeers(r);
+    });
+    if (this.live.adapter === 'redis') {
+      namespace.on(REVOKED_EVENT as never, (r: unknown) => {
+        if (isRevocation(r)) this.revocations.heardFromPeer(r);
+      });
+    }
     this.recheck = setInterval(() => void this.recheckAll(), this.env.WATCH_REAUTH_SECONDS * 1000);
     this.recheck.unref();
     namespace.use((socket, next) => {
@@ -106,6 +118,18 @@ export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayCon
     } catch (e) {
       // The periodic re-check catches what this misses.
       this.logger.warn(`could not disconnect revoked sockets (${room}): ${(e as Error).message}`);
+    }
+  }
+
+  // The other processes forget the principals they remember (AuthService): their next request reads the database.
+  // With the in-memory adapter there are none.
+  private tellPeers(r: Revocation) {
+    if (this.live.adapter !== 'redis' || !this.namespace) return;
+    try {
+      this.namespace.serverSideEmit(REVOKED_EVENT as never, r as never);
+    } catch (e) {
+      // Their cached principals end within PRINCIPAL_CACHE_MS anyway.
+      this.logger.warn(`could not tell the other processes of a revocation: ${(e as Error).message}`);
     }
   }
 

@@ -86,22 +86,34 @@ describe('tokens refused, on HTTP and on /watch', () => {
     expect((await request(t.http).get('/auth/me').set(bearer(token))).status).toBe(200);
   });
 
+  // A change made in the database behind the API's back (no revocation event) is seen once the principal this
+  // process remembers for the credential ends: within PRINCIPAL_CACHE_MS.
+  const behindTheBack = async (sql: string, params: unknown[]) => {
+    await t.ds.query(sql, params);
+    await new Promise((r) => setTimeout(r, t.env.PRINCIPAL_CACHE_MS));
+  };
+  const accepted = async (token: string) => expect((await request(t.http).get('/auth/me').set(bearer(token))).status).toBe(200);
+
   it('should refuse the token of a signed-out, a deleted and an expired session, and of a disabled user', async () => {
     const a = await createOrgWithUser(t, 'shipper');
+    await accepted(a.token); // remembered: the sign-out must still be seen on the very next request
     expect((await request(t.http).post('/auth/logout').set(bearer(a.token))).status).toBe(204);
     await refusedEverywhere(a.token, 'SESSION_REVOKED');
 
     const b = await createOrgWithUser(t, 'shipper');
-    await t.ds.query(`DELETE FROM sessions WHERE id = $1`, [claimsOf(b.token).sid]);
+    await accepted(b.token);
+    await behindTheBack(`DELETE FROM sessions WHERE id = $1`, [claimsOf(b.token).sid]);
     await refusedEverywhere(b.token, 'TOKEN_INVALID');
 
     const c = await createOrgWithUser(t, 'shipper');
-    await t.ds.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [claimsOf(c.token).sid]);
+    await accepted(c.token);
+    await behindTheBack(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [claimsOf(c.token).sid]);
     await refusedEverywhere(c.token, 'TOKEN_EXPIRED');
 
     const d = await createOrgWithUser(t, 'shipper');
+    await accepted(d.token);
     // Disabled behind the API's back, so that the session itself is not revoked: the user's status decides.
-    await t.ds.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [d.user.id]);
+    await behindTheBack(`UPDATE users SET status = 'disabled' WHERE id = $1`, [d.user.id]);
     await refusedEverywhere(d.token, 'ACCOUNT_DISABLED');
   });
 
@@ -112,9 +124,54 @@ describe('tokens refused, on HTTP and on /watch', () => {
     expect((await request(t.http).delete(`/api-keys/${revoked.apiKey.id}`).set(bearer(carrier.token))).status).toBe(200);
     await refusedEverywhere(revoked.key, 'API_KEY_REVOKED');
     const expired = await make();
-    await t.ds.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.apiKey.id]);
+    await behindTheBack(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.apiKey.id]);
     await refusedEverywhere(expired.key, 'API_KEY_EXPIRED');
     await refusedEverywhere(`${expired.key.slice(0, -2)}!!`, 'API_KEY_INVALID');
+  });
+
+  describe('remembered principals (PRINCIPAL_CACHE_MS)', () => {
+    // A minute-long cache: only the revocation event can explain a refusal on the next request.
+    let long: TestApp;
+    beforeAll(async () => {
+      long = await startTestApp({ AUTH_TOKEN_SECRET: SECRET, PRINCIPAL_CACHE_MS: '60000' }, t.db);
+    });
+    afterAll(() => long?.close());
+    const me = async (token: string) => {
+      const res = await request(long.http).get('/auth/me').set(bearer(token));
+      return [res.status, res.body.code] as const;
+    };
+
+    it('should see a user disabled, an API key revoked and a password changed through the API on the very next request', async () => {
+      const admin = await long.adminToken();
+      const u = await createOrgWithUser(long, 'carrier', { roles: ['carrier', 'org_admin'] });
+      const v = await createOrgWithUser(long, 'shipper');
+      expect(await me(v.token)).toEqual([200, undefined]);
+      expect((await request(long.http).patch(`/users/${v.user.id}`).set(bearer(admin)).send({ status: 'disabled' })).status).toBe(200);
+      expect((await me(v.token))[0]).toBe(401);
+
+      const key = (await request(long.http).post('/api-keys').set(bearer(u.token)).send({ name: 'k', roles: ['carrier'] })).body as { key: string; apiKey: { id: string } };
+      expect(await me(key.key)).toEqual([200, undefined]);
+      expect((await request(long.http).delete(`/api-keys/${key.apiKey.id}`).set(bearer(u.token))).status).toBe(200);
+      expect(await me(key.key)).toEqual([401, 'API_KEY_REVOKED']);
+
+      // The other session of a user who changes the password ends; the one that changed it goes on, no longer asked
+      // to change it.
+      const other = await long.login(u.username, PASSWORD);
+      expect(await me(other)).toEqual([200, undefined]);
+      expect((await request(long.http).post('/auth/password').set(bearer(u.token)).send({ currentPassword: PASSWORD, newPassword: 'another good password 2026' })).status).toBe(204);
+      expect(await me(other)).toEqual([401, 'SESSION_REVOKED']);
+      expect(await me(u.token)).toEqual([200, undefined]);
+    });
+
+    it('should still answer a remembered principal after a change behind the API\'s back, until its time is up', async () => {
+      // The documented price of the cache: a change made in the database without the API is seen within
+      // PRINCIPAL_CACHE_MS (here a minute), not at once.
+      const w = await createOrgWithUser(long, 'shipper');
+      expect(await me(w.token)).toEqual([200, undefined]);
+      await long.ds.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [w.user.id]);
+      expect(await me(w.token)).toEqual([200, undefined]);
+      expect((await request(t.http).get('/auth/me').set(bearer(w.token))).body.code).toBe('ACCOUNT_DISABLED'); // another process reads it
+    });
   });
 
   describe('open /watch sockets', () => {
@@ -170,17 +227,31 @@ describe('tokens refused, on HTTP and on /watch', () => {
   });
 });
 
-describeWithRedis('a sign-out reaches sockets on another instance (Redis)', () => {
+describeWithRedis('a sign-out reaches another instance (Redis): its sockets and the principals it remembers', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    // A long re-check, so that only the revocation event can explain a prompt disconnect.
-    a = await startTestApp({ REDIS_URL: redisUrl!, WATCH_REAUTH_SECONDS: '3600' });
-    b = await startTestApp({ REDIS_URL: redisUrl!, QUEUE_PREFIX: a.env.QUEUE_PREFIX, WATCH_REAUTH_SECONDS: '3600' }, a.db);
+    // A long re-check and a long principal cache, so that only the revocation event can explain a prompt refusal.
+    a = await startTestApp({ REDIS_URL: redisUrl!, WATCH_REAUTH_SECONDS: '3600', PRINCIPAL_CACHE_MS: '60000' });
+    b = await startTestApp({ REDIS_URL: redisUrl!, QUEUE_PREFIX: a.env.QUEUE_PREFIX, WATCH_REAUTH_SECONDS: '3600', PRINCIPAL_CACHE_MS: '60000' }, a.db);
   });
   afterAll(async () => {
     await b?.close();
     await a?.close();
+  });
+
+  it('should refuse on instance B, on its next requests, a session signed out on instance A that B remembers', async () => {
+    const user = await createOrgWithUser(a, 'carrier');
+    expect((await request(b.http).get('/auth/me').set(bearer(user.token))).status).toBe(200); // B remembers it (a minute)
+    expect((await request(a.http).post('/auth/logout').set(bearer(user.token))).status).toBe(204);
+    // The revocation crosses through Redis in a few milliseconds; well within the minute B would remember it.
+    const deadline = Date.now() + 5_000;
+    let res = await request(b.http).get('/auth/me').set(bearer(user.token));
+    while (res.status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      res = await request(b.http).get('/auth/me').set(bearer(user.token));
+    }
+    expect([res.status, res.body.code]).toEqual([401, 'SESSION_REVOKED']);
   });
 
   it('should disconnect a socket on instance B when its session signs out on instance A', async () => {
