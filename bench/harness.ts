@@ -71,9 +71,12 @@ const log = (msg: string) => console.log(`[bench] ${msg}`);
 // Starts the real application in this process (createApp from dist/app.setup.js, configured by loadEnv) on a
 // database of its own: created on the server at DATABASE_URL, or on an embedded PostgreSQL started for the run
 // when DATABASE_URL is unset. stop() closes the app, drops the database and stops the embedded server.
+// Settings the benchmark decides itself: a fresh database, free ports, quiet logs, its own administrator.
+const BENCH_OWNS = new Set(['NODE_ENV', 'HOST', 'PORT', 'TERMINAL_PORT', 'LOG_LEVEL', 'QUEUE_PREFIX', 'ADMIN_PASSWORD', 'DATABASE_URL', 'EMBEDDED_PG_PORT', 'EMBEDDED_PG_DIR', 'PUBLIC_URL']);
+
 export async function startBenchApp(extraEnv: Record<string, string | undefined> = {}): Promise<BenchApp> {
   const { createApp } = await fromDist('app.setup.js');
-  const { loadEnv } = await fromDist('config/env.js');
+  const { loadEnv, EnvSchema } = await fromDist('config/env.js');
   let serverUrl = process.env.DATABASE_URL || undefined;
   let embedded: Embedded | undefined;
   let embeddedParent: string | undefined;
@@ -107,11 +110,9 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
       PORT: '0',
       TERMINAL_PORT: '0',
       LOG_LEVEL: 'warn',
-      ROLES: process.env.ROLES,
-      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
-      REDIS_URL: process.env.REDIS_URL,
-      POSITIONS_ADMISSION_MS: process.env.POSITIONS_ADMISSION_MS,
-      TERMINAL_IDLE_SECONDS: process.env.TERMINAL_IDLE_SECONDS,
+      // Every other setting of the app from this environment (ROLES, DATABASE_POOL_SIZE, REDIS_URL, POSITIONS_*,
+      // PRINCIPAL_CACHE_MS...), so that a run can be an A/B of one of them.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in EnvSchema.shape && !BENCH_OWNS.has(k))),
       QUEUE_PREFIX: database.replace(/^hz_/, 'b_'),
       ...extraEnv,
       ADMIN_PASSWORD: adminPassword,

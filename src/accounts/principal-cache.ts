@@ -2,7 +2,7 @@ import type { Principal } from './principal.js';
 
 // Who a credential (a bearer token or an API key) belongs to, remembered for a moment so that a client's burst of
 // requests does not read its session from the database once per request (one statement of the three a
-// pre-loading check costs: 14 % less CPU per check, bench/README.md).
+// pre-loading check costs; about 6 % of its CPU in bench:checks, README "Accounts, roles and scoping").
 //
 // Never longer than `ttlMs` (PRINCIPAL_CACHE_MS), never past the credential's own expiry, and emptied on every
 // revocation this process hears of (Revocations: sign-out, password change, user disabled or re-roled,
