@@ -55,7 +55,7 @@ export const EnvSchema = z.object({
   POSITIONS_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(6),
   POSITIONS_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
   POSITIONS_BATCH_ROWS: z.coerce.number().int().min(1).max(50_000).default(2000),
-  POSITIONS_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(20),
+  POSITIONS_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(5),
   POSITIONS_MAX_PENDING_ROWS: z.coerce.number().int().min(100).max(5_000_000).default(50_000),
   POSITIONS_ADMISSION_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   POSITIONS_WRITE_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2),

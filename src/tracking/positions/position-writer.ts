@@ -27,7 +27,9 @@ export type PositionWriterOptions = {
 
 export const DEFAULT_WRITER_OPTIONS: PositionWriterOptions = {
   batchRows: 2000,
-  batchDelayMs: 20,
+  // 5 rather than 20: at 22,000 positions/s (bench:ingest, two A/B pairs) ACK p50 14 against 31 ms, p95 37-40 against
+  // 49-54 ms, p99 98-104 against 109-114 ms, for the same CPU per position; batches of about 445 rows instead of 635.
+  batchDelayMs: 5,
   maxPendingRows: 50_000,
   admissionMs: 2000,
   maxConcurrentBatches: 2,
