@@ -86,6 +86,8 @@ describeWithBrowser('web console: live map', () => {
       // The panel: goods with UN number and class, the crew, the certificates; then the replay.
       await listItem(page).click();
       await page.waitForSelector('[data-testid=panel-waybill]');
+      // The crew comes from the waybill's document, a second request that may answer after the waybill's.
+      await page.waitForFunction((name) => document.querySelector('[data-testid=panel-waybill]')?.textContent?.includes(name), w.driver.name);
       const panel = await page.textContent('[data-testid=vehicle-panel]');
       expect(panel).toContain(wb.number);
       expect(panel).toContain('UN1203');
