@@ -26,20 +26,23 @@
 //   3. idle: `idle` more terminals connect and authenticate, then stay silent; the server process's RSS before and
 //      after (a gc() first when node runs with --expose-gc, as the npm script does).
 //
-// Watcher latency, precisely: for each position the watcher receives, Date.now() at its receipt in the client
-// process minus Date.now() just before the simulator wrote that 0x0200 frame to the socket (same process, same
-// clock; matched by vehicle id and fix time). It includes the server's read, decode, group-committed durable write,
-// the fan-out flush and socket.io, and the client's own event-loop delay. Positions the server keeps out of live
+// Watcher latency, precisely: for each position the watcher receives, Date.now() at its receipt minus Date.now() just
+// before the simulator wrote that frame to the socket (same process, same clock; matched by vehicle id and fix time,
+// the send times shared with the watcher's worker thread: ingest-watcher.ts). It includes the server's read, decode,
+// group-committed durable write, the fan-out flush and socket.io. The watcher has an event loop of its own (since
+// session 4): parsing its large events no longer delays the terminals' ACKs, nor they its events. Positions the server keeps out of live
 // monitoring (plausibility flags) never reach the watcher; they are counted as `not received`.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
 import { startApp, scrapeMetrics, sumMetric, type AppProcess } from './fault-kit.js';
 import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
+import { SentTimes, type WatcherData, type WatcherResult } from './ingest-watcher.js';
 
 const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
@@ -96,9 +99,7 @@ type Request = IngestRequest | IdleRequest | { kind: 'closeIdle' } | { kind: 'ex
 async function clientMain() {
   const { runSimulation } = await fromDist('tracking/simulator/simulator.js');
   const { SIMULATOR_ROUTES } = await fromDist('tracking/simulator/simulator.routes.js');
-  const { LatencyHistogram } = await fromDist('tracking/simulator/latency-histogram.js');
   const { SimulatedTerminal } = await fromDist('tracking/simulator/simulated-terminal.js');
-  const { io } = await import('socket.io-client');
   const send = (m: unknown) => process.send!(m);
   let idle: { close(): Promise<void> }[] = [];
 
@@ -139,36 +140,24 @@ async function clientMain() {
 
         // ---- ingest
         const vehicleOf = new Map(req.terminals.map((t) => [t.phone, t.vehicleId]));
-        // vehicleId -> (fix time in whole seconds, as JT/T 808 carries it -> Date.now() when the frame was written)
-        const sentAt = new Map<string, Map<number, number>>();
-        const watcherLatency = new LatencyHistogram();
-        let received = 0;
-        let unmatched = 0;
-        let watcherEvents = 0;
-        const socket = io(`${req.url}/watch`, { auth: { token: req.token }, transports: ['websocket'], reconnection: false });
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect', () => resolve());
-          socket.once('connect_error', (e: Error) => reject(new Error(`watcher connect: ${e.message}`)));
-        });
-        socket.on('positions', (items: { vehicleId: string; fixTime: string }[]) => {
-          const now = Date.now();
-          watcherEvents++;
-          for (const it of items) {
-            const m = sentAt.get(it.vehicleId);
-            const key = Math.floor(Date.parse(it.fixTime) / 1000);
-            const t = m?.get(key);
-            if (t === undefined) {
-              unmatched++;
-              continue;
-            }
-            m!.delete(key);
-            received++;
-            watcherLatency.record(now - t);
-          }
-        });
-        const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { region: WATCH_REGION })) as { ok: boolean; code?: string };
-        if (!ack.ok) throw new Error(`watcher subscribe refused: ${JSON.stringify(ack)}`);
-
+        // The watcher, in a worker thread of its own (ingest-watcher.ts); send times reach it through shared memory.
+        const vehicleIds = req.terminals.map((t) => t.vehicleId);
+        const vehicleIndex = new Map(vehicleIds.map((id, i) => [id, i]));
+        const sentTimes = new SentTimes(vehicleIds.length);
+        const watcherData: WatcherData = { url: req.url, token: req.token, region: WATCH_REGION, vehicleIds, buffers: sentTimes.buffers };
+        const watcher = new Worker(new URL('./ingest-watcher.js', import.meta.url), { workerData: watcherData });
+        const fromWatcher = (kind: string) =>
+          new Promise<{ kind: string; result?: WatcherResult }>((resolve, reject) => {
+            const onMessage = (m: { kind: string; message?: string; result?: WatcherResult }) => {
+              if (m.kind === 'error') reject(new Error(m.message));
+              else if (m.kind === kind) resolve(m);
+              else return;
+              watcher.off('message', onMessage);
+            };
+            watcher.on('message', onMessage);
+            watcher.once('error', reject);
+          });
+        await fromWatcher('ready');
         const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
         const stopProfile = await cpuProfile('ingest-client');
         const cpu = process.cpuUsage();
@@ -190,28 +179,29 @@ async function clientMain() {
           onProgress: (p: { phase: string; elapsedS: number; online: number; acked: number; failed: number; inFlight: number; windowPositionsPerSecond: number; latencyMs: { p99: number } }) =>
             log(
               `client ${p.phase} ${p.elapsedS}s: online ${p.online}, acked ${p.acked}, failed ${p.failed}, in flight ${p.inFlight}, ` +
-                `${p.windowPositionsPerSecond}/s, ACK p99 ${p.latencyMs.p99} ms, watcher got ${received}`,
+                `${p.windowPositionsPerSecond}/s, ACK p99 ${p.latencyMs.p99} ms`,
             ),
           onTerminal: (terminal: { sendLocation: (p: { time: Date }) => Promise<unknown>; sendBatch: (type: number, ps: { time: Date }[]) => Promise<unknown> }, spec: { phone: string }) => {
-            const vehicleId = vehicleOf.get(spec.phone)!;
-            const m = new Map<number, number>();
-            sentAt.set(vehicleId, m);
+            const v = vehicleIndex.get(vehicleOf.get(spec.phone)!)!;
             const sendLocation = terminal.sendLocation.bind(terminal);
             const sendBatch = terminal.sendBatch.bind(terminal);
             terminal.sendLocation = (p) => {
-              m.set(Math.floor(p.time.getTime() / 1000), Date.now());
+              sentTimes.sent(v, Math.floor(p.time.getTime() / 1000), Date.now());
               return sendLocation(p);
             };
             terminal.sendBatch = (type, ps) => {
               const now = Date.now();
-              for (const p of ps) m.set(Math.floor(p.time.getTime() / 1000), now);
+              for (const p of ps) sentTimes.sent(v, Math.floor(p.time.getTime() / 1000), now);
               return sendBatch(type, ps);
             };
           },
         });
         // Let the last live flushes arrive.
         await new Promise((r) => setTimeout(r, 1500));
-        socket.close();
+        const done = fromWatcher('done');
+        watcher.postMessage('stop');
+        const watched = (await done).result!;
+        await watcher.terminate();
         loopDelay.disable();
         const c = process.cpuUsage(cpu);
         const profileFile = await stopProfile();
@@ -220,7 +210,7 @@ async function clientMain() {
         send({
           kind: 'ingestDone',
           stats: rest,
-          watcher: { events: watcherEvents, received, unmatched, latencyMs: watcherLatency.summary() },
+          watcher: watched,
           clientCpuSeconds: (c.user + c.system) / 1e6,
           clientLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
         });
@@ -490,7 +480,7 @@ async function clientMain() {
           : ([['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`]] as [string, string][])),
         ['PostgreSQL CPU', cpuPg ? `${fmt(cpuPg.cpuSeconds, 1)} s = ${fmt(cpuPg.coreShare * 100)} % of one core` : 'n/a (not local)'],
         ['client process CPU', `${fmt(ingest.clientCpuSeconds, 1)} s = ${fmt((ingest.clientCpuSeconds / cpuServer.wallSeconds) * 100)} % of one core`],
-        ['client event-loop delay p99 / max', `${fmt(ingest.clientLoopDelayMs.p99, 1)} / ${fmt(ingest.clientLoopDelayMs.max, 1)} ms (the terminals and the watcher share it: part of every latency above)`],
+        ['client event-loop delay p99 / max', `${fmt(ingest.clientLoopDelayMs.p99, 1)} / ${fmt(ingest.clientLoopDelayMs.max, 1)} ms (the simulated terminals' loop: part of every ACK latency above; the watcher has its own)`],
         ['raw COPY (7 columns, scratch table)', copy ? `${fmt(copy.rowsPerSecond)} rows/s (median of ${copy.runs.map((r) => fmt(r)).join(', ')})` : 'skipped'],
         ['ratio acked/s ÷ COPY rows/s', copy ? fmt(s.positionsPerSecond / copy.rowsPerSecond, 3) : 'n/a'],
       ]);
