@@ -9,6 +9,7 @@ import {
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { UnrecoverableError, type Job, type JobsOptions, type Processor, type RepeatOptions } from 'bullmq';
 import { z } from 'zod';
+import { RepeatFilter } from '../common/repeat-filter.js';
 import { ENV, type Env } from '../config/env.js';
 import { HealthService } from '../ops/health.service.js';
 import { MetricsService } from '../ops/metrics.service.js';
@@ -35,6 +36,8 @@ export type JobCounts = Record<string, Record<string, number>>;
 @Injectable()
 export class QueueService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Queue');
+  // Repeated queue errors, logged once per kind and 30 s (reportError).
+  private readonly errorRepeats = new RepeatFilter(30_000);
   private registry?: QueueRegistry;
   private backend?: QueueBackend;
   private readonly queues = new Map<string, AnyQueue>();
@@ -229,7 +232,12 @@ export class QueueService implements OnModuleInit, OnApplicationBootstrap, OnMod
   private reportError(msg: string, queue: string) {
     return (err: Error) => {
       // A Redis outage is reported once, by the connection (queue.backend.ts), not on every reconnect attempt.
-      if (!this.backend?.isDown?.()) this.logger.error({ msg, queue, err });
+      if (this.backend?.isDown?.()) return;
+      // On PostgreSQL every queue and worker reports every failed poll while the database is away (21 lines for a
+      // 5 s restart in the fault test, 42-71 for longer ones): the first of each kind, then one per 30 s with the
+      // count of those held back (`repeated`), whichever queue it came from.
+      const { log, held } = this.errorRepeats.admit(`${msg}: ${err?.message}`);
+      if (log) this.logger.error({ msg, queue, err, ...(held ? { repeated: held } : {}) });
     };
   }
 
