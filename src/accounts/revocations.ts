@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 
 // Credentials that stopped being valid a moment ago: a session signed out, a user disabled or re-roled, a
-// password reset, an API key revoked, an organisation retired. HTTP requests see it on their next call (the guard
-// reads the session each time); long-lived connections (socket.io /watch) are told here and drop the sockets
-// concerned at once, on every process (WatchGateway disconnects through the socket.io adapter).
+// password reset, an API key revoked, an organisation retired. HTTP requests see it on their next call (AuthService
+// forgets the principals it remembers, here and, relayed by WatchGateway, on every other process); long-lived
+// connections (socket.io /watch) are told here and drop the sockets concerned at once, on every process
+// (WatchGateway disconnects through the socket.io adapter).
 export type Revocation =
   | { kind: 'session'; sessionId: string }
   | { kind: 'user'; userId: string; exceptSessionId?: string | null }
