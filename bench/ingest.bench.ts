@@ -29,8 +29,8 @@
 // Watcher latency, precisely: for each position the watcher receives, Date.now() at its receipt minus Date.now() just
 // before the simulator wrote that frame to the socket (same process, same clock; matched by vehicle id and fix time,
 // the send times shared with the watcher's worker thread: ingest-watcher.ts). It includes the server's read, decode,
-// group-committed durable write, the fan-out flush and socket.io. The watcher has an event loop of its own (since
-// session 4): parsing its large events no longer delays the terminals' ACKs, nor they its events. Positions the server keeps out of live
+// group-committed durable write, the fan-out flush and socket.io. The watcher has an event loop of its own: parsing
+// its large events does not delay the terminals' ACKs, nor they its events. Positions the server keeps out of live
 // monitoring (plausibility flags) never reach the watcher; they are counted as `not received`.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -161,8 +161,8 @@ async function clientMain() {
         const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
         const stopProfile = await cpuProfile('ingest-client');
         const cpu = process.cpuUsage();
-        // The client's own event-loop delay: an ACK that arrives while this loop is busy (the watcher parsing a large
-        // event, a GC) is read late, and its measured latency includes the wait.
+        // The terminals' event-loop delay: an ACK that arrives while this loop is busy (sending, a GC) is read late,
+        // and its measured latency includes the wait.
         const loopDelay = monitorEventLoopDelay({ resolution: 10 });
         loopDelay.enable();
         const stats = await runSimulation({
@@ -223,9 +223,8 @@ async function clientMain() {
 
   // ------------------------------------------------------------------------------------------- the server process
 
-  // The servers' own hazway_jt808_ack_seconds for reports, 0x0200 and 0x0704 (read off the socket → reply written), summed over the
-  // processes: bucket upper bounds, in seconds.
-  // p50/p99 (upper bucket bounds) of a Prometheus histogram summed over scrapes; `keep` picks its label sets.
+  // p50/p99 (upper bucket bounds, in the histogram's unit) and mean of a Prometheus histogram summed over the
+  // processes' scrapes; `keep` picks its label sets.
   function histogramSummary(scrapes: Map<string, number>[], name: string, keep: (key: string) => boolean = () => true) {
     const byLe = new Map<number, number>();
     let sum = 0;
@@ -243,6 +242,7 @@ async function clientMain() {
     const q = (p: number) => buckets.find((x) => x.n >= p * count)?.le ?? NaN;
     return { count, mean: count ? sum / count : NaN, p50: q(0.5), p99: q(0.99) };
   }
+  // The servers' own hazway_jt808_ack_seconds for reports, 0x0200 and 0x0704 (read off the socket → reply written).
   const ackSummary = (scrapes: Map<string, number>[]) =>
     histogramSummary(scrapes, 'hazway_jt808_ack_seconds', (k) => k.includes('message_id="0x0200"') || k.includes('message_id="0x0704"'));
 

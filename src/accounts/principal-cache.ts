@@ -6,8 +6,9 @@ import type { Principal } from './principal.js';
 //
 // Never longer than `ttlMs` (PRINCIPAL_CACHE_MS), never past the credential's own expiry, and emptied on every
 // revocation this process hears of (Revocations: sign-out, password change, user disabled or re-roled,
-// organisation retired, API key revoked), so that on the process that made the change the next request already
-// sees it. Another process learns of it from the database when its entry ends, at most `ttlMs` later.
+// organisation retired, API key revoked): on the process that made the change before its answer is sent, on the
+// others a few milliseconds later (WatchGateway relays revocations through the Redis adapter). A change made in the
+// database without the API is read when the entry ends, at most `ttlMs` later.
 // A lookup that started before a revocation does not store its (possibly older) answer: `generation`.
 export class PrincipalCache {
   private readonly entries = new Map<string, { principal: Principal; until: number }>();

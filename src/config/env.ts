@@ -48,10 +48,10 @@ export const EnvSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   // Largest gate photo (loading checks) accepted.
   PHOTO_MAX_BYTES: byteSize.default(5 * 1024 * 1024),
-  // Positions (src/tracking/positions): months kept, partitions made ahead, batching and back-pressure.
   // How long a credential's principal (session or API key, user, organisation) is remembered between requests;
   // 0: read from the database on every request (src/accounts/principal-cache.ts).
   PRINCIPAL_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  // Positions (src/tracking/positions): months kept, partitions made ahead, batching and back-pressure.
   POSITIONS_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(6),
   POSITIONS_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
   POSITIONS_BATCH_ROWS: z.coerce.number().int().min(1).max(50_000).default(2000),

@@ -27,8 +27,9 @@ export type PositionWriterOptions = {
 
 export const DEFAULT_WRITER_OPTIONS: PositionWriterOptions = {
   batchRows: 2000,
-  // 5 rather than 20: at 22,000 positions/s (bench:ingest, two A/B pairs) ACK p50 14 against 31 ms, p95 37-40 against
-  // 49-54 ms, p99 98-104 against 109-114 ms, for the same CPU per position; batches of about 445 rows instead of 635.
+  // 5 rather than 20: at 22,000 positions/s (bench:ingest, interleaved A/B) ACK p50 14 against 31 ms and p95 37-44
+  // against 49-54 ms, for the same CPU per position (batches of about 445 rows instead of 635); p99 was 98-128 ms in
+  // four runs against 109-114 ms in two, not clearly lower. 0 ms costs 30 % more PostgreSQL CPU.
   batchDelayMs: 5,
   maxPendingRows: 50_000,
   admissionMs: 2000,
