@@ -22,11 +22,12 @@ export class LoadingCheck {
   @Column({ type: 'uuid', nullable: true }) checkedByUserId!: string | null;
   @Column({ type: 'varchar', length: 8 }) startedFrom!: 'qr' | 'number';
   @Column({ type: 'varchar', length: 8 }) outcome!: 'pass' | 'fail';
-  // Every rule's outcome with its evidence, the manual checklist, the severities in force, and the snapshot.
-  @Column({ type: 'jsonb' }) results!: Record<string, unknown>[];
-  @Column({ type: 'jsonb' }) checklist!: Record<string, unknown>[];
-  @Column({ type: 'jsonb' }) severities!: Record<string, string>;
-  @Column({ type: 'jsonb' }) snapshot!: Record<string, unknown>;
+  // Every rule's outcome with its evidence, the manual checklist, the severities in force, and the snapshot: json,
+  // stored as written (migration 1795950000000-json-records says why not jsonb).
+  @Column({ type: 'json' }) results!: Record<string, unknown>[];
+  @Column({ type: 'json' }) checklist!: Record<string, unknown>[];
+  @Column({ type: 'json' }) severities!: Record<string, string>;
+  @Column({ type: 'json' }) snapshot!: Record<string, unknown>;
   @Column({ type: 'text', array: true, default: () => `'{}'` }) failedRules!: string[];
   @CreateDateColumn({ type: 'timestamptz' }) checkedAt!: Date;
 }

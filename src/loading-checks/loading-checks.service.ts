@@ -178,7 +178,7 @@ export class LoadingChecksService {
     const action = evaluation.outcome === 'pass' ? 'check-pass' : w.status === 'issued' ? 'check-fail' : null;
     const transition = action ? this.waybills.guardedTransition(w as Waybill, _lastEvent, action, 'loader', actor, payload, { params, guard: 'g' }, placeRegions) : null;
     const guard = transition?.ctes ?? `g AS (SELECT id FROM waybills WHERE id = ${$(w.id, 'uuid')} AND row_version = ${$(w.rowVersion, 'int')} FOR SHARE)`;
-    // The immutable result, the snapshot serialised once (as jsonb stores it).
+    // The immutable result, the snapshot serialised once (json columns: stored as this text).
     const values = [
       $(fields.id, 'uuid'),
       $(fields.waybillId, 'uuid'),
@@ -189,10 +189,10 @@ export class LoadingChecksService {
       $(fields.checkedByUserId, 'uuid'),
       $(fields.startedFrom, 'varchar'),
       $(fields.outcome, 'varchar'),
-      $(JSON.stringify(fields.results), 'jsonb'),
-      $(JSON.stringify(fields.checklist), 'jsonb'),
-      $(JSON.stringify(fields.severities), 'jsonb'),
-      $(JSON.stringify(snapshot), 'jsonb'),
+      $(JSON.stringify(fields.results), 'json'),
+      $(JSON.stringify(fields.checklist), 'json'),
+      $(JSON.stringify(fields.severities), 'json'),
+      $(JSON.stringify(snapshot), 'json'),
       $(failed, 'text[]'),
     ];
     let stored: { checked_at: Date } | undefined;

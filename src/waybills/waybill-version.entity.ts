@@ -10,7 +10,8 @@ export class WaybillVersion {
   @ManyToOne(() => Waybill, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'waybill_id', foreignKeyConstraintName: 'waybill_versions_waybill_id_fk' })
   waybill?: Waybill;
-  @Column({ type: 'jsonb' }) document!: Record<string, unknown>;
+  // As signed, stored as written (json, not jsonb: migration 1795950000000-json-records).
+  @Column({ type: 'json' }) document!: Record<string, unknown>;
   @Column({ type: 'char', length: 64 }) documentHash!: string;
   @Column({ type: 'text' }) qr!: string;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;

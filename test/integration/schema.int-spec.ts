@@ -44,4 +44,34 @@ describe('migrations', () => {
       ds.query(`INSERT INTO organisations (kind, name, region_code) VALUES ('shipper', 'x', '15A102')`),
     ).rejects.toMatchObject({ constraint: 'organisations_region_code_ck' });
   });
+
+  // Migration 1795950000000-json-records: the immutable records are json, their large columns lz4 where the server
+  // has it (the embedded PostgreSQL does not; pglz stays there).
+  it('should store the immutable records as json, compressed with lz4 when the server supports it', async () => {
+    const types: { table_name: string; column_name: string; data_type: string }[] = await ds.query(
+      `SELECT table_name, column_name, data_type FROM information_schema.columns
+        WHERE (table_name, column_name) IN (('loading_checks','results'), ('loading_checks','snapshot'), ('loading_checks','checklist'),
+                                            ('loading_checks','severities'), ('waybill_versions','document'))
+        ORDER BY 1, 2`,
+    );
+    expect(types.map((t) => `${t.table_name}.${t.column_name} ${t.data_type}`)).toEqual([
+      'loading_checks.checklist json',
+      'loading_checks.results json',
+      'loading_checks.severities json',
+      'loading_checks.snapshot json',
+      'waybill_versions.document json',
+    ]);
+    const lz4 = await ds.query(`CREATE TEMP TABLE lz4_probe (t text COMPRESSION lz4)`).then(
+      () => true,
+      (e: { code?: string }) => (e.code === '0A000' ? false : Promise.reject(e)),
+    );
+    const compression: { attname: string; attcompression: string }[] = await ds.query(
+      `SELECT attrelid::regclass::text || '.' || attname AS attname, attcompression FROM pg_attribute
+        WHERE (attrelid, attname) IN (('loading_checks'::regclass, 'results'), ('loading_checks'::regclass, 'snapshot'), ('waybill_versions'::regclass, 'document'))
+        ORDER BY 1`,
+    );
+    expect(compression).toEqual(
+      ['loading_checks.results', 'loading_checks.snapshot', 'waybill_versions.document'].map((attname) => ({ attname, attcompression: lz4 ? 'l' : '' })),
+    );
+  });
 });
