@@ -4,8 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 // an issued waybill version's document) are stored as json, not jsonb: PostgreSQL keeps the text as sent instead
 // of parsing it into jsonb's binary form, which nothing here queries inside. Their large columns are compressed
 // with lz4 instead of pglz where the server has it (the Debian and Docker images do; the embedded PostgreSQL does
-// not, and keeps pglz). Measured on a check's 19 KB of JSON, 3,000 inserts on PostgreSQL 15 (bench/README.md,
-// session 5): 1.17 ms each as jsonb with pglz, 0.57 as json with pglz, 0.23 as json with lz4.
+// not, and keeps pglz). PostgreSQL's time per stored check, 3,000 inserts on PostgreSQL 15 (bench/README.md,
+// session 5): a real check's 19 KB of JSON 1.17 ms as jsonb with pglz, 0.57 as json with pglz, 0.23 as json with
+// lz4; `npm run bench:json` (a generated row of the same shape) 0.67, 0.44 and 0.18.
 export class JsonRecords1795950000000 implements MigrationInterface {
   name = 'JsonRecords1795950000000';
 
