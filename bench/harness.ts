@@ -68,6 +68,51 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 
+// A fresh database for a benchmark that does not start the app: created on the server at DATABASE_URL, or on an
+// embedded PostgreSQL started for the run when it is unset; migrated when asked. drop() removes it (and the
+// embedded server).
+export async function freshDatabase(prefix: string, opts: { migrate?: boolean } = {}): Promise<{ url: string; server: string; version: string; drop: () => Promise<void> }> {
+  let server = process.env.DATABASE_URL || undefined;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!server) {
+    const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'hazway-bench-'));
+    chmodSync(parent, 0o755); // reachable by OS user postgres when running as root
+    const embedded = await startEmbeddedPostgres({ dataDir: path.join(parent, 'pg'), port: await freePort() });
+    server = embedded.url as string;
+    stopEmbedded = async () => {
+      await embedded.stop();
+      rmSync(parent, { recursive: true, force: true });
+    };
+    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}`);
+  }
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const version = await withClient(server, async (c) => {
+    await c.query(`CREATE DATABASE "${name}"`);
+    return (await c.query(`SHOW server_version`)).rows[0].server_version as string;
+  });
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  if (opts.migrate) {
+    const { createDataSource } = await fromDist('database/data-source.js');
+    const { migrate } = await fromDist('database/database.module.js');
+    const ds = createDataSource(url.toString(), 2);
+    await ds.initialize();
+    await migrate(ds);
+    await ds.destroy();
+  }
+  const dropOn = server;
+  return {
+    url: url.toString(),
+    server,
+    version,
+    drop: async () => {
+      await withClient(dropOn, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await stopEmbedded?.();
+    },
+  };
+}
+
 // Starts the real application in this process (createApp from dist/app.setup.js, configured by loadEnv) on a
 // database of its own: created on the server at DATABASE_URL, or on an embedded PostgreSQL started for the run
 // when DATABASE_URL is unset. stop() closes the app, drops the database and stops the embedded server.

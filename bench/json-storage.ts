@@ -9,13 +9,10 @@
 // PostgreSQL's own work is timed: the text cast to the column type (jsonb parses it, json checks it), TOAST
 // compression and the write. Rounds are interleaved; prints the median per row, each variant's table size, and the
 // raw COPY rate of the same run. Asserts nothing about speed.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { copyRate, envInt, fmt, freePort, fromDist, log, table } from './harness.js';
+import { copyRate, envInt, fmt, freshDatabase, log, table } from './harness.js';
 
 const ROWS = envInt('BENCH_JSON_ROWS', 3000);
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
@@ -59,46 +56,10 @@ function checkRow() {
   return { results: JSON.stringify(results), snapshot: JSON.stringify(snapshot) };
 }
 
-async function freshDatabase(): Promise<{ url: string; version: string; drop: () => Promise<void> }> {
-  let server = process.env.DATABASE_URL || undefined;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  if (!server) {
-    const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
-    const parent = mkdtempSync(path.join(os.tmpdir(), 'hazway-bench-'));
-    chmodSync(parent, 0o755); // reachable by OS user postgres when running as root
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(parent, 'pg'), port: await freePort() });
-    server = embedded.url as string;
-    stopEmbedded = async () => {
-      await embedded.stop();
-      rmSync(parent, { recursive: true, force: true });
-    };
-    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}`);
-  }
-  const name = `hz_bench_json_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const version = (await admin.query(`SHOW server_version`)).rows[0].server_version as string;
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    version,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-      await stopEmbedded?.();
-    },
-  };
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
-  const db = await freshDatabase();
+  const db = await freshDatabase('hz_bench_json');
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {

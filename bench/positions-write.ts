@@ -11,13 +11,11 @@
 //   5. plain COPY into positions (no duplicate handling, no latest positions): the ceiling;
 //   6. the harness's raw COPY of 7-column rows, the machine-independent reference (DESIGN.md: ~400,000 rows/s).
 // Prints medians and every run; asserts nothing about speed.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { copyRate, envInt, fmt, freePort, fromDist, log, table } from './harness.js';
+import { copyRate, envInt, fmt, freshDatabase, fromDist, log, table } from './harness.js';
 
 const CONFIG = {
   rows: envInt('BENCH_ROWS', 100_000),
@@ -126,49 +124,6 @@ class UnnestStore {
 }
 
 
-async function freshDatabase(): Promise<{ url: string; server: string; version: string; drop: () => Promise<void> }> {
-  let server = process.env.DATABASE_URL || undefined;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  if (!server) {
-    const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
-    const parent = mkdtempSync(path.join(os.tmpdir(), 'hazway-bench-'));
-    chmodSync(parent, 0o755); // reachable by OS user postgres when running as root
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(parent, 'pg'), port: await freePort() });
-    server = embedded.url as string;
-    stopEmbedded = async () => {
-      await embedded.stop();
-      rmSync(parent, { recursive: true, force: true });
-    };
-    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}`);
-  }
-  const name = `hz_bench_pos_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const version = (await admin.query(`SHOW server_version`)).rows[0].server_version as string;
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const { createDataSource } = await fromDist('database/data-source.js');
-  const { migrate } = await fromDist('database/database.module.js');
-  const ds = createDataSource(url.toString(), 2);
-  await ds.initialize();
-  await migrate(ds);
-  await ds.destroy();
-  return {
-    url: url.toString(),
-    server,
-    version,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-      await stopEmbedded?.();
-    },
-  };
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -178,7 +133,7 @@ async function main() {
   const { PgPositionStore } = await fromDist('tracking/positions/position-store.js');
   const { copyFrom } = await fromDist('tracking/positions/pg-copy.js');
 
-  const db = await freshDatabase();
+  const db = await freshDatabase('hz_bench_pos', { migrate: true });
   const pool = new pg.Pool({ connectionString: db.url, max: 4, application_name: 'hazway-bench' });
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
