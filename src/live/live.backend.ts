@@ -107,7 +107,9 @@ export class LiveBackend implements OnApplicationShutdown {
         const ended = new Promise<void>((resolve) => (client.status === 'end' ? resolve() : client.once('end', () => resolve())));
         client.quit().catch(() => undefined);
         await Promise.race([ended, new Promise((r) => setTimeout(r, QUIT_TIMEOUT_MS).unref())]);
-        client.disconnect();
+        // Only when quit did not end it: on an ended client, disconnect() arms a 2 s timer (ioredis waits for a
+        // 'close' that has already happened) that kept the process alive after shutdown.
+        if (client.status !== 'end') client.disconnect();
       }),
     );
   }
