@@ -10,7 +10,8 @@
 //
 // Processes: the real app runs in THIS process (startBenchApp: createApp on a fresh database, DATABASE_URL's server
 // or an embedded PostgreSQL), so its CPU (process.cpuUsage) and memory (process.memoryUsage().rss) are the
-// server's alone; the load (simulated JT/T 808 terminals, the watcher, the idle connections) runs in a child
+// server's alone, and so are its main thread's CPU, event-loop utilisation and event-loop delay (printed for the
+// ingest phase); the load (simulated JT/T 808 terminals, the watcher, the idle connections) runs in a child
 // process forked from this same file (`--client`), which shares the machine's cores but not the server's event
 // loop or heap. The npm script raises the soft open-files limit to the hard one first (`ulimit -n`); both
 // processes inherit it.
@@ -35,11 +36,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, withBenchApp } from './harness.js';
+import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, threadCpuMeter, withBenchApp } from './harness.js';
 import { startApp, scrapeMetrics, sumMetric, type AppProcess } from './fault-kit.js';
 import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
 import { SentTimes, type WatcherData, type WatcherResult } from './ingest-watcher.js';
@@ -373,6 +374,12 @@ async function clientMain() {
       log(`ingest: ${flags.terminals} terminals × ${flags.rate}/s for ${flags.duration} s (target ${fmt(flags.terminals * flags.rate)} positions/s)`);
       const stopProfile = await cpuProfile('ingest-server');
       const serverCpu = cpuMeter();
+      // This process's main thread: the whole server in single-process mode (sockets, decoding, the writer's
+      // protocol work, ACKs, live fan-out). Its CPU, how busy its event loop was, and how late its turns ran.
+      const mainThreadCpu = threadCpuMeter([process.pid]);
+      const elu0 = performance.eventLoopUtilization();
+      const serverLoop = monitorEventLoopDelay({ resolution: 10 });
+      serverLoop.enable();
       const ingestCpuAt = ingestApps.map((a) => procCpuSeconds(a.child.pid!));
       const pgCpu = postgresCpuMeter();
       const ingest = await ask<{
@@ -386,6 +393,9 @@ async function clientMain() {
         'ingestDone',
       );
       const cpuServer = serverCpu();
+      serverLoop.disable();
+      const serverElu = performance.eventLoopUtilization(elu0).utilization;
+      const [mainThreadSeconds] = mainThreadCpu();
       const ingestCpu = ingestApps.map((a, i) => procCpuSeconds(a.child.pid!) - ingestCpuAt[i]!);
       const serverMetrics = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
       const serverAck = ackSummary(serverMetrics);
@@ -477,7 +487,13 @@ async function clientMain() {
               ['ingest processes CPU', `${ingestCpu.map((c) => fmt(c, 1)).join(' + ')} s = ${fmt((ingestCpu.reduce((a, c) => a + c, 0) / cpuServer.wallSeconds) * 100)} % of one core; ${fmt((ingestCpu.reduce((a, c) => a + c, 0) * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`],
               ['api process CPU (bench process: watcher fan-out)', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core`],
             ] as [string, string][])
-          : ([['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`]] as [string, string][])),
+          : ([
+              ['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`],
+              [
+                'server main thread: CPU, event loop busy, loop delay p50 / p99 / max',
+                `${mainThreadSeconds == null ? 'n/a' : `${fmt((mainThreadSeconds / cpuServer.wallSeconds) * 100)} % of one core`}; ${fmt(serverElu * 100)} % busy; ${fmt(serverLoop.percentile(50) / 1e6, 1)} / ${fmt(serverLoop.percentile(99) / 1e6, 1)} / ${fmt(serverLoop.max / 1e6, 1)} ms`,
+              ],
+            ] as [string, string][])),
         ['PostgreSQL CPU', cpuPg ? `${fmt(cpuPg.cpuSeconds, 1)} s = ${fmt(cpuPg.coreShare * 100)} % of one core` : 'n/a (not local)'],
         ['client process CPU', `${fmt(ingest.clientCpuSeconds, 1)} s = ${fmt((ingest.clientCpuSeconds / cpuServer.wallSeconds) * 100)} % of one core`],
         ['client event-loop delay p99 / max', `${fmt(ingest.clientLoopDelayMs.p99, 1)} / ${fmt(ingest.clientLoopDelayMs.max, 1)} ms (the simulated terminals' loop: part of every ACK latency above; the watcher has its own)`],
@@ -495,7 +511,7 @@ async function clientMain() {
         ['ACK p99 ≤ 100 ms', `${met(ack.p99 <= 100)}: ${ack.p99} ms`],
         ['watcher p99 ≤ 250 ms', `${met(w.p99 <= 250 && w.count > 0)}: ${w.p99} ms`],
       ]);
-      console.log(`\n${JSON.stringify({ ingestBench: { flags, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length } })}`);
+      console.log(`\n${JSON.stringify({ ingestBench: { flags, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length, serverMainThread: { cpuShare: mainThreadSeconds == null ? null : mainThreadSeconds / cpuServer.wallSeconds, eventLoopBusy: serverElu, loopDelayMs: { p50: serverLoop.percentile(50) / 1e6, p99: serverLoop.percentile(99) / 1e6, max: serverLoop.max / 1e6 } } } })}`);
       return lost > 0 ? 1 : 0;
     } finally {
       for (const a of ingestApps) await a.kill('SIGKILL');
