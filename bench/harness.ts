@@ -68,49 +68,52 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 
-// A fresh database for a benchmark that does not start the app: created on the server at DATABASE_URL, or on an
-// embedded PostgreSQL started for the run when it is unset; migrated when asked. drop() removes it (and the
-// embedded server).
-export async function freshDatabase(prefix: string, opts: { migrate?: boolean } = {}): Promise<{ url: string; server: string; version: string; drop: () => Promise<void> }> {
+// A fresh database: created on the server at DATABASE_URL, or on an embedded PostgreSQL started for the run when it
+// is unset; migrated when asked (startBenchApp's app migrates its own). drop() removes it (kept with
+// BENCH_KEEP_DATABASE) and stops the embedded server.
+export type FreshDatabase = { name: string; url: string; server: string; version: string; embedded: boolean; drop: () => Promise<void> };
+export async function freshDatabase(prefix: string, opts: { migrate?: boolean } = {}): Promise<FreshDatabase> {
   let server = process.env.DATABASE_URL || undefined;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!server) {
     const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
     const parent = mkdtempSync(path.join(os.tmpdir(), 'hazway-bench-'));
     chmodSync(parent, 0o755); // reachable by OS user postgres when running as root
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(parent, 'pg'), port: await freePort() });
-    server = embedded.url as string;
+    const embedded = (await startEmbeddedPostgres({ dataDir: path.join(parent, 'pg'), port: await freePort() })) as Embedded;
+    server = embedded.url;
     stopEmbedded = async () => {
-      await embedded.stop();
+      await embedded.stop().catch((e: Error) => log(`embedded stop: ${e.message}`));
       rmSync(parent, { recursive: true, force: true });
     };
-    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}`);
+    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}, port ${embedded.port}`);
   }
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const version = await withClient(server, async (c) => {
-    await c.query(`CREATE DATABASE "${name}"`);
-    return (await c.query(`SHOW server_version`)).rows[0].server_version as string;
-  });
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  if (opts.migrate) {
-    const { createDataSource } = await fromDist('database/data-source.js');
-    const { migrate } = await fromDist('database/database.module.js');
-    const ds = createDataSource(url.toString(), 2);
-    await ds.initialize();
-    await migrate(ds);
-    await ds.destroy();
-  }
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const dropOn = server;
-  return {
-    url: url.toString(),
-    server,
-    version,
-    drop: async () => {
-      await withClient(dropOn, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-      await stopEmbedded?.();
-    },
+  const drop = async () => {
+    if (process.env.BENCH_KEEP_DATABASE) log(`BENCH_KEEP_DATABASE set: database ${name} kept (drop it yourself)`);
+    else await withClient(dropOn, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch((e: Error) => log(`could not drop database ${name}: ${e.message}`));
+    await stopEmbedded?.();
   };
+  try {
+    const version = await withClient(server, async (c) => {
+      await c.query(`CREATE DATABASE "${name}"`);
+      return (await c.query(`SHOW server_version`)).rows[0].server_version as string;
+    });
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    if (opts.migrate) {
+      const { createDataSource } = await fromDist('database/data-source.js');
+      const { migrate } = await fromDist('database/database.module.js');
+      const ds = createDataSource(url.toString(), 2);
+      await ds.initialize();
+      await migrate(ds);
+      await ds.destroy();
+    }
+    return { name, url: url.toString(), server, version, embedded: !!stopEmbedded, drop };
+  } catch (e) {
+    await drop();
+    throw e;
+  }
 }
 
 // Starts the real application in this process (createApp from dist/app.setup.js, configured by loadEnv) on a
@@ -122,28 +125,8 @@ const BENCH_OWNS = new Set(['NODE_ENV', 'HOST', 'PORT', 'TERMINAL_PORT', 'LOG_LE
 export async function startBenchApp(extraEnv: Record<string, string | undefined> = {}): Promise<BenchApp> {
   const { createApp } = await fromDist('app.setup.js');
   const { loadEnv, EnvSchema } = await fromDist('config/env.js');
-  let serverUrl = process.env.DATABASE_URL || undefined;
-  let embedded: Embedded | undefined;
-  let embeddedParent: string | undefined;
-  if (!serverUrl) {
-    const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
-    embeddedParent = mkdtempSync(path.join(os.tmpdir(), 'hazway-bench-'));
-    chmodSync(embeddedParent, 0o755); // reachable by OS user postgres when running as root
-    embedded = (await startEmbeddedPostgres({ dataDir: path.join(embeddedParent, 'pg'), port: await freePort() })) as Embedded;
-    serverUrl = embedded.url;
-    log(`DATABASE_URL unset: embedded PostgreSQL in ${embedded.dataDir}, port ${embedded.port}`);
-  }
-  const database = `hz_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE "${database}"`));
-  const dbUrl = new URL(serverUrl);
-  dbUrl.pathname = `/${database}`;
-  const databaseUrl = dbUrl.toString();
-  const dropDatabase = async () => {
-    if (process.env.BENCH_KEEP_DATABASE) return log(`BENCH_KEEP_DATABASE set: database ${database} kept (drop it yourself)`);
-    await withClient(serverUrl!, (c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).catch((e: Error) =>
-      log(`could not drop database ${database}: ${e.message}`),
-    );
-  };
+  const db = await freshDatabase('hz_bench');
+  const { name: database, url: databaseUrl } = db;
 
   const adminPassword = `bench-${randomBytes(9).toString('base64url')}`;
   let app: NestApp | undefined;
@@ -171,8 +154,7 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
     app.getHttpServer().keepAliveTimeout = 120_000;
   } catch (e) {
     await app?.close().catch(() => undefined);
-    await dropDatabase();
-    await embedded?.stop();
+    await db.drop();
     throw e;
   }
   const { port } = app.getHttpServer().address() as net.AddressInfo;
@@ -181,13 +163,9 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
   const stop = () =>
     (stopping ??= (async () => {
       await app!.close().catch((e: Error) => log(`app.close: ${e.message}`));
-      await dropDatabase();
-      if (embedded) {
-        await embedded.stop().catch((e: Error) => log(`embedded stop: ${e.message}`));
-        rmSync(embeddedParent!, { recursive: true, force: true });
-      }
+      await db.drop();
     })());
-  return { url: `http://127.0.0.1:${port}`, databaseUrl, database, embedded: !!embedded, postgresVersion, env, adminPassword, app: app!, stop };
+  return { url: `http://127.0.0.1:${port}`, databaseUrl, database, embedded: db.embedded, postgresVersion, env, adminPassword, app: app!, stop };
 }
 
 // Runs `fn` and always stops the app, also on Ctrl-C.
