@@ -27,11 +27,14 @@ import {
   machineFacts,
   percentiles,
   postgresCpuMeter,
+  processCpuMeter,
   sqlCounter,
+  startBenchCluster,
   table,
   threadCpuMeter,
   withBenchApp,
   type BenchApp,
+  type BenchCluster,
 } from './harness.js';
 
 const CONFIG = {
@@ -41,6 +44,10 @@ const CONFIG = {
   openChecks: envInt('BENCH_OPEN_CHECKS', 1500, 0),
   openRate: envInt('BENCH_OPEN_RATE', 300),
   vehicles: envInt('BENCH_VEHICLES', 20),
+  // > 1: the app runs as `node dist/main.js` with WORKERS=this (a primary and its workers sharing the port, needs
+  // REDIS_URL) instead of in this process; the app's CPU is then read from /proc for those processes, and the
+  // in-process figures (app thread, SQL count, event-loop delay, CPU profile) are not available.
+  workers: envInt('BENCH_APP_WORKERS', 1),
 };
 const TARGET = { checksPerSecond: 300, p99Ms: 50 };
 
@@ -68,7 +75,7 @@ const idWithCheck = (first17: string) => {
   return first17 + '10X98765432'[[...first17].reduce((s, d, i) => s + Number(d) * w[i]!, 0) % 11];
 };
 
-async function world(http: HttpClient, b: BenchApp) {
+async function world(http: HttpClient, b: Pick<BenchApp, 'adminPassword'>) {
   const admin = (await http.ok('POST', '/auth/login', { username: 'admin', password: b.adminPassword })).accessToken as string;
   const password = 'bench-password-123';
   const org = async (kind: string, name: string, regionCode: string, roles: string[]) => {
@@ -144,7 +151,8 @@ async function keepTerminalsFresh(databaseUrl: string) {
   };
 }
 
-async function main(b: BenchApp): Promise<number> {
+async function main(b: BenchApp | BenchCluster): Promise<number> {
+  const cluster = 'workers' in b ? b : null;
   const http = new HttpClient(b.url, 8);
   const load = await startLoadClient(b.url, CONFIG.concurrency);
   log(`building the world: ${CONFIG.vehicles} vehicles with crews and terminals`);
@@ -207,15 +215,17 @@ async function main(b: BenchApp): Promise<number> {
   const sql = sqlCounter();
   if (process.env.BENCH_SQL_LOG) sql.record();
   const cpu = cpuMeter();
+  const appCpu = cluster ? processCpuMeter(cluster.pids()) : null;
   const threads = threadCpuMeter([process.pid, load.tid]);
   const pgCpu = postgresCpuMeter();
   const dbCpu = await backendCpuMeter(b.databaseUrl);
   const elu0 = performance.eventLoopUtilization();
-  const stopProfile = await cpuProfile('checks');
+  const stopProfile = cluster ? async () => undefined : await cpuProfile('checks'); // the app's thread: in this process only
   const closed = await load.run(closedNumbers.map((n, i) => checkJob(n, i < 10)), CONFIG.concurrency);
   const profileFile = await stopProfile();
   const elu = performance.eventLoopUtilization(elu0);
   const closedCpu = cpu();
+  const clusterCpu = appCpu?.();
   const [appThread, clientThread] = threads();
   const closedPg = pgCpu();
   const closedDb = dbCpu();
@@ -245,17 +255,32 @@ async function main(b: BenchApp): Promise<number> {
   const n = Math.max(1, closedNumbers.length);
   const perCheck = (s: number | null | undefined) => (s === null || s === undefined ? 'n/a' : `${fmt((s * 1000) / n, 2)} ms`);
   const ms = (x: number | undefined) => fmt(x!, 1);
-  const helpers = appThread === null || clientThread === null ? null : closedCpu.cpuSeconds - appThread - (load.where === 'main thread' ? 0 : clientThread);
+  const helpers = cluster || appThread === null || clientThread === null ? null : closedCpu.cpuSeconds - appThread - (load.where === 'main thread' ? 0 : clientThread);
   console.log('\nPre-loading checks (full rule evaluation, 3 goods lines, gate checklist answered)');
   table([
     ...Object.entries(machineFacts(b)).map(([k, v]) => [k, String(v)] as [string, string]),
     ['clients', `node:http keep-alive agent with ${CONFIG.concurrency} sockets, in a ${load.where} of this process`],
-    ['app', `in-process, ROLES=${(b.env.ROLES as string[]).join(',')}, DATABASE_POOL_SIZE=${b.env.DATABASE_POOL_SIZE}, LOG_LEVEL=${b.env.LOG_LEVEL}`],
+    [
+      'app',
+      `${cluster ? `node dist/main.js with WORKERS=${cluster.workers} (primary and workers: pids ${cluster.pids().join(', ')})` : 'in-process'}, ROLES=${(b.env.ROLES as string[]).join(',')}, DATABASE_POOL_SIZE=${b.env.DATABASE_POOL_SIZE}${cluster ? ' per worker' : ''}, LOG_LEVEL=${b.env.LOG_LEVEL}`,
+    ],
     ['warm-up checks (unmeasured)', fmt(warmupNumbers.length)],
     ['CLOSED LOOP', `${fmt(closedNumbers.length)} checks, ${fmt(CONFIG.concurrency)} concurrent clients`],
     ['  checks/s', fmt(rate, 1)],
     ['  latency p50 / p95 / p99 / max (ms)', `${ms(p.p50)} / ${ms(p.p95)} / ${ms(p.p99)} / ${ms(p.max)}`],
     ['  mean latency (ms) = clients / rate', `${ms(closed.results.reduce((s, r) => s + r.ms, 0) / n)} (Little's law: ${ms((CONFIG.concurrency / rate) * 1000)})`],
+    ...(cluster
+      ? ([
+          [
+            '  CPU while checking',
+            `app processes ${fmt(clusterCpu!.coreShare * 100)} % of a core; bench process (clients) ${fmt(closedCpu.coreShare * 100)} %; PostgreSQL ${closedPg ? `${fmt(closedPg.coreShare * 100)} %` : 'n/a'}; ${fmt(os.cpus().length * 100)} % available`,
+          ],
+          [
+            '  CPU ms per check',
+            `app processes ${perCheck(clusterCpu!.cpuSeconds)}; client thread ${perCheck(clientThread)}; this database's PostgreSQL backends ${perCheck(closedDb?.cpuSeconds)}; app processes + backends ${perCheck(closedDb ? clusterCpu!.cpuSeconds + closedDb.cpuSeconds : null)}`,
+          ],
+        ] as [string, string][])
+      : ([
     ['  SQL statements / check', `${fmt(closedSql / n, 1)} (every pg query of this process)`],
     [
       '  CPU while checking',
@@ -265,6 +290,7 @@ async function main(b: BenchApp): Promise<number> {
       '  CPU ms per check',
       `app thread ${perCheck(appThread)}; client thread ${load.where === 'main thread' ? '(in the app thread)' : perCheck(clientThread)}; rest of the process ${perCheck(helpers)}; this database's PostgreSQL backends ${perCheck(closedDb?.cpuSeconds)}; app process + backends ${perCheck(closedDb ? closedCpu.cpuSeconds + closedDb.cpuSeconds : null)}; every postgres process on the machine ${perCheck(closedPg?.cpuSeconds)}`,
     ],
+        ] as [string, string][])),
   ]);
 
   let open: { rate: number; seconds: number; p: Record<string, number>; maxInFlight: number; loopDelayMs: { p99: number; max: number } } | undefined;
@@ -273,7 +299,7 @@ async function main(b: BenchApp): Promise<number> {
     // The app's event-loop delay during the open loop: a stall of the app's thread delays every check in flight.
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
-    const stopOpenProfile = await cpuProfile('checks-open');
+    const stopOpenProfile = cluster ? async () => undefined : await cpuProfile('checks-open');
     const run = await load.runOpen(openNumbers.map((n) => checkJob(n)), CONFIG.openRate);
     const openProfile = await stopOpenProfile();
     if (openProfile) log(`CPU profile of the open loop: ${openProfile}`);
@@ -299,7 +325,7 @@ async function main(b: BenchApp): Promise<number> {
           ['OPEN LOOP', `${fmt(openNumbers.length)} checks arriving at ${fmt(CONFIG.openRate)}/s (achieved ${fmt(open.rate, 1)}/s)`],
           ['  latency p50 / p95 / p99 / max (ms)', `${ms(open.p.p50)} / ${ms(open.p.p95)} / ${ms(open.p.p99)} / ${ms(open.p.max)}  (from each check's scheduled start)`],
           ['  most checks in flight at once', fmt(open.maxInFlight)],
-          ['  app event-loop delay p99 / max (ms)', `${ms(open.loopDelayMs.p99)} / ${ms(open.loopDelayMs.max)}`],
+          ...(cluster ? [] : ([['  app event-loop delay p99 / max (ms)', `${ms(open.loopDelayMs.p99)} / ${ms(open.loopDelayMs.max)}`]] as [string, string][])),
         ] as [string, string][])
       : []),
     ['failures', fmt(failures)],
@@ -319,14 +345,15 @@ async function main(b: BenchApp): Promise<number> {
       concurrency: CONFIG.concurrency,
       checksPerSecond: rate,
       latencyMs: p,
-      sqlPerCheck: closedSql / n,
+      workers: cluster?.workers ?? 1,
+      sqlPerCheck: cluster ? null : closedSql / n,
       cpuMsPerCheck: {
-        appThread: appThread === null ? null : (appThread * 1000) / n,
-        process: (closedCpu.cpuSeconds * 1000) / n,
+        appThread: cluster || appThread === null ? null : (appThread * 1000) / n,
+        process: ((clusterCpu ?? closedCpu).cpuSeconds * 1000) / n,
         backends: closedDb ? (closedDb.cpuSeconds * 1000) / n : null,
         allPostgres: closedPg ? (closedPg.cpuSeconds * 1000) / n : null,
       },
-      openLoop: open ? { checks: openNumbers.length, ratePerSecond: CONFIG.openRate, achieved: open.rate, latencyMs: open.p, maxInFlight: open.maxInFlight, appLoopDelayMs: open.loopDelayMs } : null,
+      openLoop: open ? { checks: openNumbers.length, ratePerSecond: CONFIG.openRate, achieved: open.rate, latencyMs: open.p, maxInFlight: open.maxInFlight, appLoopDelayMs: cluster ? null : open.loopDelayMs } : null,
       failures,
       copyRowsPerSecond: copy,
     }),
@@ -334,4 +361,4 @@ async function main(b: BenchApp): Promise<number> {
   return failures ? 1 : 0;
 }
 
-await withBenchApp(main);
+await (CONFIG.workers > 1 ? withBenchApp(main, () => startBenchCluster(CONFIG.workers)) : withBenchApp(main));

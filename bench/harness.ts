@@ -122,9 +122,28 @@ export async function freshDatabase(prefix: string, opts: { migrate?: boolean } 
 // Settings the benchmark decides itself: a fresh database, free ports, quiet logs, its own administrator.
 const BENCH_OWNS = new Set(['NODE_ENV', 'HOST', 'PORT', 'TERMINAL_PORT', 'LOG_LEVEL', 'QUEUE_PREFIX', 'ADMIN_PASSWORD', 'DATABASE_URL', 'EMBEDDED_PG_PORT', 'EMBEDDED_PG_DIR', 'PUBLIC_URL']);
 
+// The app's settings for a benchmark run: the benchmark's own (BENCH_OWNS) over every other Hazway setting of this
+// environment (ROLES, DATABASE_POOL_SIZE, REDIS_URL, POSITIONS_*, PRINCIPAL_CACHE_MS...), so that a run can be an
+// A/B of one of them.
+async function benchSettings(database: string, databaseUrl: string, adminPassword: string, extraEnv: Record<string, string | undefined>): Promise<Record<string, string | undefined>> {
+  const { EnvSchema } = await fromDist('config/env.js');
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    TERMINAL_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in EnvSchema.shape && !BENCH_OWNS.has(k))),
+    QUEUE_PREFIX: database.replace(/^hz_/, 'b_'),
+    ...extraEnv,
+    ADMIN_PASSWORD: adminPassword,
+    DATABASE_URL: databaseUrl,
+  };
+}
+
 export async function startBenchApp(extraEnv: Record<string, string | undefined> = {}): Promise<BenchApp> {
   const { createApp } = await fromDist('app.setup.js');
-  const { loadEnv, EnvSchema } = await fromDist('config/env.js');
+  const { loadEnv } = await fromDist('config/env.js');
   const db = await freshDatabase('hz_bench');
   const { name: database, url: databaseUrl } = db;
 
@@ -132,20 +151,7 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
   let app: NestApp | undefined;
   let env: Record<string, unknown>;
   try {
-    env = loadEnv({
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      TERMINAL_PORT: '0',
-      LOG_LEVEL: 'warn',
-      // Every other setting of the app from this environment (ROLES, DATABASE_POOL_SIZE, REDIS_URL, POSITIONS_*,
-      // PRINCIPAL_CACHE_MS...), so that a run can be an A/B of one of them.
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in EnvSchema.shape && !BENCH_OWNS.has(k))),
-      QUEUE_PREFIX: database.replace(/^hz_/, 'b_'),
-      ...extraEnv,
-      ADMIN_PASSWORD: adminPassword,
-      DATABASE_URL: databaseUrl,
-    });
+    env = loadEnv({ ...(await benchSettings(database, databaseUrl, adminPassword, extraEnv)), WORKERS: '1' });
     app = (await createApp(env)) as NestApp;
     await app.listen(0, '127.0.0.1');
     // The clients keep their connections open for the whole run; under a heavily loaded machine a client thread can
@@ -168,9 +174,81 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
   return { url: `http://127.0.0.1:${port}`, databaseUrl, database, embedded: db.embedded, postgresVersion, env, adminPassword, app: app!, stop };
 }
 
-// Runs `fn` and always stops the app, also on Ctrl-C.
-export async function withBenchApp(fn: (b: BenchApp) => Promise<number>, extraEnv: Record<string, string | undefined> = {}): Promise<never> {
-  const b = await startBenchApp(extraEnv);
+// The app as `npm start` runs it with WORKERS=workers (a node:cluster primary and its workers, src/cluster.ts), as a
+// child process on a fresh database, with the same settings as startBenchApp. Needs REDIS_URL (as WORKERS > 1 does).
+// pids() lists the primary and its workers, for CPU accounting from /proc.
+export type BenchCluster = Omit<BenchApp, 'app'> & { workers: number; pids: () => number[] };
+export async function startBenchCluster(workers: number, extraEnv: Record<string, string | undefined> = {}): Promise<BenchCluster> {
+  const { startApp } = await import('./fault-kit.js');
+  const { loadEnv } = await fromDist('config/env.js');
+  const db = await freshDatabase('hz_bench');
+  const adminPassword = `bench-${randomBytes(9).toString('base64url')}`;
+  const settings = { ...(await benchSettings(db.name, db.url, adminPassword, extraEnv)), PORT: undefined, TERMINAL_PORT: undefined, WORKERS: String(workers) };
+  let child: Awaited<ReturnType<typeof startApp>>;
+  try {
+    child = await startApp('app', settings, { echoErrors: true });
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
+  const postgresVersion = await withClient(db.url, async (c) => (await c.query(`SELECT version() AS v`)).rows[0].v as string);
+  const primary = child.child.pid!;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await child.kill('SIGTERM');
+      await db.drop();
+    })());
+  return {
+    url: child.url,
+    databaseUrl: db.url,
+    database: db.name,
+    embedded: db.embedded,
+    postgresVersion,
+    env: loadEnv(settings),
+    adminPassword,
+    stop,
+    workers,
+    pids: () => [primary, ...childPids(primary)],
+  };
+}
+
+// /proc/<pid>/stat (or a thread's /proc/self/task/<tid>/stat) after the command name: [1] parent pid, [11] utime,
+// [12] stime, in USER_HZ ticks; null when the process is gone.
+const USER_HZ = 100;
+function statFields(file: string): string[] | null {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+const cpuTicks = (f: string[]) => Number(f[11]) + Number(f[12]);
+
+// The processes whose parent is `pid`.
+function childPids(pid: number): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(statFields(`/proc/${d}/stat`)?.[1]) === pid).map(Number);
+}
+
+// CPU seconds these processes used over a phase (those gone by the end count up to their last reading).
+export function processCpuMeter(pids: readonly number[]) {
+  const read = () => new Map(pids.map((pid) => [pid, statFields(`/proc/${pid}/stat`)] as const));
+  const c0 = read();
+  const t0 = performance.now();
+  return () => {
+    const c1 = read();
+    const wall = (performance.now() - t0) / 1000;
+    let ticks = 0;
+    for (const [pid, f] of c1) if (f && c0.get(pid)) ticks += cpuTicks(f) - cpuTicks(c0.get(pid)!);
+    return { cpuSeconds: ticks / USER_HZ, wallSeconds: wall, coreShare: ticks / USER_HZ / wall };
+  };
+}
+
+// Runs `fn` and always stops the app, also on Ctrl-C; exits with fn's code. The app is startBenchApp's, or
+// `start`'s (startBenchCluster).
+export async function withBenchApp<B extends { stop: () => Promise<void> } = BenchApp>(fn: (b: B) => Promise<number>, start: () => Promise<B> = startBenchApp as unknown as () => Promise<B>): Promise<never> {
+  const b = await start();
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     void b.stop().finally(() => process.exit(130));
@@ -311,13 +389,8 @@ export function sqlCounter() {
 
 // CPU seconds of one thread of this process (Linux: /proc/self/task/<tid>/stat; null elsewhere).
 export function threadCpuSeconds(tid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
+  const fields = statFields(`/proc/self/task/${tid}/stat`);
+  return fields ? cpuTicks(fields) / USER_HZ : null;
 }
 
 // The id of the calling thread (Linux), to measure it with threadCpuSeconds.
@@ -349,7 +422,6 @@ export function cpuMeter() {
 // CPU seconds used by the local PostgreSQL server processes (every process named postgres, read from /proc; so
 // only meaningful when the database runs on this machine, and it includes any other load on that server).
 export function postgresCpuMeter() {
-  const ticks = 100; // USER_HZ on Linux
   const read = (): number | null => {
     let dirs: string[];
     try {
@@ -366,13 +438,13 @@ export function postgresCpuMeter() {
         const comm = stat.slice(stat.indexOf('(') + 1, close);
         if (comm !== 'postgres') continue;
         const fields = stat.slice(close + 2).split(' ');
-        total += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+        total += cpuTicks(fields);
         found = true;
       } catch {
         /* process went away */
       }
     }
-    return found ? total / ticks : null;
+    return found ? total / USER_HZ : null;
   };
   const c0 = read();
   const t0 = performance.now();
@@ -495,7 +567,7 @@ function copyOnce(databaseUrl: string, rowCount: number, chunks: readonly Buffer
 
 // ------------------------------------------------------------------------------------------- reporting
 
-export function machineFacts(b: BenchApp) {
+export function machineFacts(b: Pick<BenchApp, 'postgresVersion' | 'embedded'>) {
   const cpus = os.cpus();
   return {
     cores: cpus.length,

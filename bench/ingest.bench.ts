@@ -40,7 +40,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, table, threadCpuMeter, withBenchApp } from './harness.js';
+import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, startBenchApp, table, threadCpuMeter, withBenchApp } from './harness.js';
 import { startApp, scrapeMetrics, sumMetric, type AppProcess } from './fault-kit.js';
 import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
 import { SentTimes, type WatcherData, type WatcherResult } from './ingest-watcher.js';
@@ -520,7 +520,7 @@ async function clientMain() {
     } finally {
       for (const a of ingestApps) await a.kill('SIGKILL');
     }
-  }, extraEnv);
+  }, () => startBenchApp(extraEnv));
 }
 
 if (process.argv.includes('--client')) await clientMain();

@@ -1,22 +1,12 @@
+import cluster from 'node:cluster';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.setup.js';
-import { EnvError, loadEnv, type Env } from './config/env.js';
+import { announceReady } from './cluster.js';
+import { loadEnvOrExit, type Env } from './config/env.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
 
 export type Running = { app: NestExpressApplication; env: Env; url: string; stop: () => Promise<void> };
-
-function readEnv(overrides: NodeJS.ProcessEnv): Env {
-  try {
-    return loadEnv({ ...process.env, ...overrides });
-  } catch (e) {
-    if (e instanceof EnvError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
-}
 
 // Starts Hazway: the embedded PostgreSQL when DATABASE_URL is unset, then the app. `prepare` runs after the
 // app is initialised and before it listens (the demo seeds data there).
@@ -24,7 +14,7 @@ export async function runServer(
   overrides: NodeJS.ProcessEnv = {},
   prepare?: (app: NestExpressApplication) => Promise<void>,
 ): Promise<Running> {
-  let env = readEnv(overrides);
+  let env = loadEnvOrExit({ ...process.env, ...overrides });
   const boot = (msg: string) => console.log(JSON.stringify({ level: 30, time: Date.now(), context: 'Boot', msg }));
   let embedded: EmbeddedPostgres | undefined;
   if (!env.DATABASE_URL) {
@@ -63,6 +53,11 @@ export async function runServer(
     });
   }
   const logger = app.get(Logger);
+  // A worker of WORKERS > 1: the primary says where to open Hazway once every worker serves (src/cluster.ts).
+  if (cluster.isWorker) {
+    announceReady(url);
+    return { app, env, url, stop };
+  }
   logger.log(`Hazway is running: open ${url}  (API docs: ${url}/docs, health: ${url}/health)`);
   logger.log(
     `Sign in with POST ${url}/auth/login as "${env.ADMIN_USERNAME}"` +

@@ -29,6 +29,8 @@ export const EnvSchema = z.object({
     .default('api,ingest,worker')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(PROCESS_ROLES)).min(1, 'must name at least one of api, ingest, worker')),
+  // Processes `npm start` runs (node:cluster, sharing PORT and TERMINAL_PORT): 1 by default; more needs REDIS_URL.
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
   // Named prepared statements per pool connection (src/database/named-statements.ts); false behind a pooler in
@@ -136,6 +138,20 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     );
   }
   return result.data;
+}
+
+// For the processes `npm start` runs: an invalid configuration is printed (every problem, one a line) and ends the
+// process with code 1.
+export function loadEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
+  try {
+    return loadEnv(source);
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
 }
 
 export const ENV = Symbol('ENV');

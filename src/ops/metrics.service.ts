@@ -2,6 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricConfiguration } from 'prom-client';
+import { ClusterMetrics } from './cluster-metrics.js';
 
 // One Prometheus registry per app instance (tests run several in one process). Modules register their
 // domain metrics here: metrics.counter({...}), metrics.gauge({...}), metrics.histogram({...}).
@@ -10,6 +11,7 @@ export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly gcObserver: PerformanceObserver;
+  private readonly cluster = new ClusterMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hazway_' });
@@ -37,6 +39,12 @@ export class MetricsService implements OnModuleDestroy {
 
   onModuleDestroy() {
     this.gcObserver.disconnect();
+    this.cluster.close();
+  }
+
+  // The text exposition for /metrics: this process's registry, or every worker's together under WORKERS > 1.
+  text(): Promise<string> {
+    return this.cluster.metrics();
   }
 
   counter<T extends string>(config: MetricConfiguration<T>): Counter<T> {

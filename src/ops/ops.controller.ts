@@ -27,6 +27,6 @@ export class OpsController {
   @Header('Cache-Control', 'no-store')
   async getMetrics(@Res() res: Response) {
     res.setHeader('Content-Type', this.metrics.registry.contentType);
-    res.send(await this.metrics.registry.metrics());
+    res.send(await this.metrics.text());
   }
 }
