@@ -1,117 +1,36 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EnvSchema } from '../../src/config/env.js';
 import { freePort } from '../helpers/net.js';
+import { alive, bounded, MAIN, spawnServer, STEP_MS, type ServerProcess } from '../helpers/server-process.js';
 
 // The real thing, as a person runs it: `node dist/main.js` (built by npm test's pretest step) with
 // DATABASE_URL unset, so it starts, keeps and stops its own embedded PostgreSQL (DESIGN.md "Embedded
 // PostgreSQL"). Every wait is on an event (a log line, an exit, a port), bounded by STEP_MS.
 
-const STEP_MS = 60_000;
 const TEST_MS = 3 * STEP_MS;
 const ADMIN_PASSWORD = 'process-test-admin-password';
-const MAIN = path.resolve(process.cwd(), 'dist', 'main.js');
-
-type Server = {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  waitForLog: (needle: string, ms?: number) => Promise<string>;
-  output: () => string;
-};
 
 let parent: string;
 let dataDir: string;
 let pgPort: number;
 let httpPort: number;
-const started: Server[] = [];
+const started: ServerProcess[] = [];
 
-function logMessage(line: string): string {
-  try {
-    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
-    return typeof msg === 'string' ? msg : line;
-  } catch {
-    return line;
-  }
-}
-
-function startServer(): Server {
-  // Only what this test sets: none of the caller's Hazway settings (DATABASE_URL, REDIS_URL, ...) leak in.
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(EnvSchema.shape)) delete env[key];
-  delete env.NODE_OPTIONS; // Jest's --experimental-vm-modules is not for the server
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
+function startServer(): ServerProcess {
+  const server = spawnServer({
     PORT: String(httpPort),
     EMBEDDED_PG_DIR: dataDir,
     EMBEDDED_PG_PORT: String(pgPort),
     ADMIN_PASSWORD,
     TERMINAL_PORT: '0',
-    LOG_LEVEL: 'info',
   });
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  const waiters = new Set<{ needle: string; resolve: (line: string) => void }>();
-  let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    partial += chunk;
-    const parts = partial.split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      for (const w of waiters) {
-        if (logMessage(line).includes(w.needle)) {
-          waiters.delete(w);
-          w.resolve(line);
-        }
-      }
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const output = () => `--- stdout ---\n${lines.join('\n')}${partial}\n--- stderr ---\n${stderr}`;
-  const waitForLog = (needle: string, ms = STEP_MS) => {
-    const seen = lines.find((l) => logMessage(l).includes(needle));
-    if (seen) return Promise.resolve(seen);
-    return new Promise<string>((resolve, reject) => {
-      const w = { needle, resolve: (line: string) => (clearTimeout(timer), resolve(line)) };
-      const timer = setTimeout(() => {
-        waiters.delete(w);
-        reject(new Error(`no log line with "${needle}" within ${ms} ms\n${output()}`));
-      }, ms);
-      waiters.add(w);
-      void exited.then(({ code, signal }) => {
-        if (!waiters.delete(w)) return;
-        clearTimeout(timer);
-        reject(new Error(`server exited (code ${code}, signal ${signal}) before logging "${needle}"\n${output()}`));
-      });
-    });
-  };
-  const server = { child, lines, exited, waitForLog, output };
   started.push(server);
   return server;
 }
 
-async function bounded<T>(what: string, p: Promise<T>, ms = STEP_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stopWithSigint(server: Server) {
+async function stopWithSigint(server: ServerProcess) {
   server.child.kill('SIGINT');
   const result = await bounded('exit after SIGINT', server.exited).catch((e: Error) => {
     throw new Error(`${e.message}\n${server.output()}`);
@@ -135,16 +54,6 @@ function postmasterPid(): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
   return pid > 0 ? pid : undefined;
-}
-
-// Is the process running? An exited orphan stays a zombie until PID 1 reaps it, which may take a while: gone.
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 async function api(method: string, route: string, token?: string, body?: unknown) {
