@@ -1,8 +1,16 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 
 export type LiveAdapterKind = 'redis' | 'memory';
+// A Redis pub/sub channel of Hazway's own between processes (LiveBackend.channel).
+export type LiveChannel = {
+  publish(payload: unknown): void;
+  // Starts (or stops, with null) hearing what the other processes publish; this process's own messages are skipped.
+  listen(handler: ((payload: unknown) => void) | null): void;
+};
+
 export type LiveCheck = { status: 'up' | 'down'; adapter: LiveAdapterKind; error?: string };
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -36,6 +44,8 @@ const redact = (url: string) => url.replace(/\/\/([^@/]*)@/, '//***@');
 // pub/sub (@socket.io/redis-adapter, any number of api/ingest processes). DESIGN.md "Storage and infrastructure".
 export class LiveBackend implements OnApplicationShutdown {
   private readonly logger = new Logger('Live');
+  // This process, in messages on its own channels.
+  private readonly id = randomBytes(8).toString('hex');
   // One warning per outage, not one per position published while Redis is away.
   private outage = false;
 
@@ -79,6 +89,46 @@ export class LiveBackend implements OnApplicationShutdown {
     const onError = (e: Error) => this.warnOnce(`Redis command failed: ${e.message}`);
     const { pub, sub, key } = this.redis;
     return createAdapter(withCaughtRejections(pub, onError), withCaughtRejections(sub, onError), { key });
+  }
+
+  // For traffic too heavy for the socket.io adapter's serverSideEmit, which every process decodes, the sender
+  // included (it checks the sender after parsing): a message here starts with the sending process's id, so the
+  // sender skips its own without parsing them, and a process subscribes only while it has a use for them
+  // (listen(null) unsubscribes). null with the in-memory adapter (one process: nobody to tell).
+  channel(name: string): LiveChannel | null {
+    if (!this.redis) return null;
+    const { pub, sub, key } = this.redis;
+    const channel = `${key}:${name}`; // not under the adapter's "<key>#" channels
+    const channelBytes = Buffer.from(channel);
+    const prefix = Buffer.from(`${this.id}\n`);
+    const onError = (e: Error) => this.warnOnce(`Redis command failed: ${e.message}`);
+    let handler: ((payload: unknown) => void) | null = null;
+    const onMessage = (from: Buffer, message: Buffer) => {
+      if (!handler || !from.equals(channelBytes)) return;
+      if (message.length >= prefix.length && message.subarray(0, prefix.length).equals(prefix)) return;
+      const text = message.toString('utf8');
+      try {
+        handler(JSON.parse(text.slice(text.indexOf('\n') + 1)));
+      } catch (e) {
+        this.logger.warn(`unreadable message on ${channel}: ${(e as Error).message}`);
+      }
+    };
+    return {
+      publish: (payload) => {
+        pub.publish(channel, `${this.id}\n${JSON.stringify(payload)}`).catch(onError);
+      },
+      listen: (next) => {
+        const was = handler;
+        handler = next;
+        if (next && !was) {
+          sub.on('messageBuffer', onMessage);
+          sub.subscribe(channel).catch(onError);
+        } else if (!next && was) {
+          sub.off('messageBuffer', onMessage);
+          sub.unsubscribe(channel).catch(onError);
+        }
+      },
+    };
   }
 
   // ioredis connection states ('ready', 'reconnecting', 'end', ...), or null for the in-memory adapter.

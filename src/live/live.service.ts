@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { HealthService } from '../ops/health.service.js';
-import type { LiveAdapterKind } from './live.backend.js';
+import type { LiveAdapterKind, LiveChannel } from './live.backend.js';
 import { LiveBackend } from './live.backend.js';
 
 // Pushes events to watchers of the /watch namespace, on every process: through the Redis adapter when
@@ -20,6 +20,11 @@ export class LiveService {
 
   get adapter(): LiveAdapterKind {
     return this.backend.kind;
+  }
+
+  // A pub/sub channel between processes for heavy traffic (LiveBackend.channel); null with one process.
+  channel(name: string): LiveChannel | null {
+    return this.backend.channel(name);
   }
 
   // Called by WatchGateway once socket.io has created the namespace.

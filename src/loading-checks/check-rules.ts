@@ -1041,10 +1041,12 @@ const EVALUATORS: Record<Exclude<CheckRuleId, 'PL-33'>, (ctx: Ctx) => Verdict> =
 
 // Data verdict + the gate's answer + severity → the result.
 function combine(rule: CheckRule, v: Verdict, answer: GateConfirmation | undefined, severity: Severity): CheckResult {
-  const base = { ruleId: rule.id, severity, evidence: { ...(v.evidence ?? {}) } };
-  if (rule.checklistItem && answer) base.evidence.confirmation = { item: rule.checklistItem.key, ok: answer.ok, ...(answer.note ? { note: answer.note } : {}) };
-  const failed = (zh: string, en: string): CheckResult => ({ ...base, status: base.severity === 'block' ? 'fail' : 'warn', messageZh: zh, messageEn: en });
-  if (v.status === 'not_applicable') return { ...base, status: 'not_applicable', messageZh: v.zh, messageEn: v.en };
+  const evidence: Record<string, unknown> = { ...v.evidence };
+  if (rule.checklistItem && answer) evidence.confirmation = { item: rule.checklistItem.key, ok: answer.ok, ...(answer.note ? { note: answer.note } : {}) };
+  // One object literal for every outcome (33 a check): cheaper than spreading a base object into each.
+  const result = (status: CheckResultStatus, messageZh: string, messageEn: string): CheckResult => ({ ruleId: rule.id, severity, evidence, status, messageZh, messageEn });
+  const failed = (zh: string, en: string) => result(severity === 'block' ? 'fail' : 'warn', zh, en);
+  if (v.status === 'not_applicable') return result('not_applicable', v.zh, v.en);
   if (v.status === 'fail') return failed(v.zh, v.en);
   if (rule.checklistItem && answer?.ok === false) {
     const { zh, en } = rule.checklistItem.label;
@@ -1052,10 +1054,10 @@ function combine(rule: CheckRule, v: Verdict, answer: GateConfirmation | undefin
     return failed(`查验人员确认不符：${zh}${note[0]}`, `Not confirmed at the gate: ${en}${note[1]}`);
   }
   if (v.status === 'manual' || v.confirm) {
-    if (answer?.ok) return { ...base, status: 'pass', messageZh: `${v.zh}（已人工确认）`, messageEn: `${v.en} (confirmed at the gate)` };
-    return { ...base, status: 'manual_pending', messageZh: v.zh, messageEn: v.en };
+    if (answer?.ok) return result('pass', `${v.zh}（已人工确认）`, `${v.en} (confirmed at the gate)`);
+    return result('manual_pending', v.zh, v.en);
   }
-  return { ...base, status: 'pass', messageZh: v.zh, messageEn: v.en };
+  return result('pass', v.zh, v.en);
 }
 
 // Every rule except PL-33 (the record itself), in catalogue order. `severities` are the administrator's overrides;

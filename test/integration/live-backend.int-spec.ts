@@ -38,3 +38,69 @@ describeWithRedis('LiveBackend shutdown (Redis)', () => {
     expect(holding).toEqual([]);
   });
 });
+
+// LiveBackend.channel: Hazway's own pub/sub between processes (live positions). Two backends on one key stand for
+// two processes.
+describeWithRedis('LiveBackend.channel (Redis)', () => {
+  const key = `hz-test-${randomBytes(3).toString('hex')}`;
+  let a: LiveBackend;
+  let b: LiveBackend;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([LiveBackend.connect(redisUrl!, key), LiveBackend.connect(redisUrl!, key)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.onApplicationShutdown(), b?.onApplicationShutdown()]);
+  });
+
+  // Everything `backend` hears on `name` from now on.
+  const heard = (backend: LiveBackend, name: string) => {
+    const got: unknown[] = [];
+    const channel = backend.channel(name)!;
+    channel.listen((p) => got.push(p));
+    return { got, channel };
+  };
+  const waitFor = async (check: () => boolean) => {
+    const until = Date.now() + 5_000;
+    while (!check()) {
+      if (Date.now() > until) throw new Error('not heard within 5 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it("should deliver a process's messages to the others, not back to itself", async () => {
+    const atA = heard(a, 'positions');
+    const atB = heard(b, 'positions');
+    await new Promise((r) => setTimeout(r, 100)); // both SUBSCRIBEs through
+    a.channel('positions')!.publish([{ n: 1 }]);
+    b.channel('positions')!.publish([{ n: 2 }]);
+    await waitFor(() => atA.got.length > 0 && atB.got.length > 0);
+    // Another round trip each, so that anything wrongly delivered to its sender has arrived too.
+    a.channel('positions')!.publish('end');
+    b.channel('positions')!.publish('end');
+    await waitFor(() => atA.got.length > 1 && atB.got.length > 1);
+    expect(atB.got).toEqual([[{ n: 1 }], 'end']);
+    expect(atA.got).toEqual([[{ n: 2 }], 'end']);
+    atA.channel.listen(null);
+    atB.channel.listen(null);
+  });
+
+  it('should hear nothing after listen(null), and nothing of other channels', async () => {
+    const atB = heard(b, 'one');
+    const other = heard(b, 'two');
+    await new Promise((r) => setTimeout(r, 100));
+    atB.channel.listen(null);
+    await new Promise((r) => setTimeout(r, 100)); // the UNSUBSCRIBE through
+    a.channel('one')!.publish('after');
+    a.channel('two')!.publish('two');
+    await waitFor(() => other.got.length > 0);
+    expect(atB.got).toEqual([]);
+    expect(other.got).toEqual(['two']);
+    other.channel.listen(null);
+  });
+});
+
+describe('LiveBackend.channel without Redis', () => {
+  it('should be null: one process has nobody to tell', () => {
+    expect(LiveBackend.memory().channel('positions')).toBeNull();
+  });
+});

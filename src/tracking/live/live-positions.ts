@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import type { Namespace } from 'socket.io';
+import type { LiveChannel } from '../../live/live.backend.js';
 import { LiveService } from '../../live/live.service.js';
 import { MetricsService } from '../../ops/metrics.service.js';
 import { PositionsService, type LivePosition } from '../positions/positions.service.js';
@@ -15,20 +16,22 @@ export const LIVE_FLUSH_MS = 100;
 const MAX_BUFFERED = 100_000;
 const OWNER_TTL_MS = 5 * 60_000;
 const MAX_OWNERS_CACHED = 500_000;
-// Between processes (the Redis adapter's server-side emit): never sent to a client.
-export const CLUSTER_EVENT = 'hazway:positions';
+// Between processes (LiveBackend.channel): never sent to a client.
+const CLUSTER_CHANNEL = 'positions';
 
 type CachedOwner = { organisationId: string; regionCode: string | null; expires: number };
 
 // Pushes every clean live position (PositionsService.onLive, after the durable write) to the /watch rooms of its
 // vehicle, its waybill and the regions of the vehicle's carrier, as event 'positions' with an array.
 //
-// How it crosses processes: a flush is published once to the other processes (the Redis adapter's serverSideEmit,
-// on the /watch namespace), and every process, this one included, emits it locally (`namespace.local`) to the
-// rooms it has sockets in. One Redis message per flush per ingesting process, instead of one per watched room
+// How it crosses processes: a flush is published once to the other processes (a Redis channel of its own,
+// LiveBackend.channel), and every process, this one included, emits it locally (`namespace.local`) to the rooms it
+// has sockets in. One Redis message per flush per ingesting process, instead of one per watched room
 // (LiveService.emit publishes every emit, and every process decodes every publish whether it has watchers or not,
-// about 20,000 a second at the hot path's target). The price: every api process receives every flush, which is
-// JSON of about 150 bytes a position.
+// about 20,000 a second at the hot path's target). A process subscribes to the flushes only while it has /watch
+// sockets, and skips its own unparsed. (The socket.io adapter's serverSideEmit, used before, is decoded by every
+// process, the sender included: 4.7 % of a single ingest process's CPU profile went to serialising and parsing.)
+// The price: every process with watchers receives every flush, JSON of about 150 bytes a position.
 @Injectable()
 export class LivePositions implements OnModuleDestroy {
   private readonly logger = new Logger('LivePositions');
@@ -41,6 +44,7 @@ export class LivePositions implements OnModuleDestroy {
   private readonly owners = new Map<string, CachedOwner>();
   private readonly unsubscribe: () => void;
   private readonly pushed: Counter;
+  private readonly channel: LiveChannel | null;
 
   constructor(
     positions: PositionsService,
@@ -49,6 +53,7 @@ export class LivePositions implements OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.unsubscribe = positions.onLive((batch) => this.collect(batch));
+    this.channel = live.channel(CLUSTER_CHANNEL);
     this.pushed = metrics.counter({
       name: 'hazway_live_positions_pushed_total',
       help: 'Positions pushed to watchers on this process (counted once per room emit that carried them)',
@@ -66,13 +71,21 @@ export class LivePositions implements OnModuleDestroy {
   // Called by TrackingWatchGateway once socket.io has created the /watch namespace.
   attach(namespace: Namespace) {
     this.namespace = namespace;
-    namespace.on(CLUSTER_EVENT, (batches: unknown) => {
+    const onRemote = (batches: unknown) => {
       if (Array.isArray(batches)) this.deliver(batches as RegionBatch[]);
+    };
+    // Hear the other processes' flushes while this one has watchers (socket.io has removed a socket from
+    // namespace.sockets by the time it says 'disconnect').
+    const listen = () => this.channel?.listen(namespace.sockets.size > 0 ? onRemote : null);
+    namespace.on('connection', (socket: { once(event: 'disconnect', fn: () => void): void }) => {
+      listen();
+      socket.once('disconnect', listen);
     });
   }
 
   onModuleDestroy() {
     this.unsubscribe();
+    this.channel?.listen(null);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.buffer = [];
@@ -123,7 +136,7 @@ export class LivePositions implements OnModuleDestroy {
         else byRegion.set(code, [item]);
       }
       const batches: RegionBatch[] = [...byRegion];
-      if (this.live.adapter === 'redis') namespace.serverSideEmit(CLUSTER_EVENT, batches);
+      this.channel?.publish(batches);
       this.deliver(batches);
     } catch (e) {
       this.logger.error(`live positions flush failed: ${(e as Error).message}`);
