@@ -72,6 +72,9 @@ export const EnvSchema = z.object({
   TERMINAL_PORT: z.coerce.number().int().min(0).max(65535).default(7808),
   // JT/T 808 connections with no valid frame for this long are closed (terminals heartbeat every 60 s by default).
   TERMINAL_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(180),
+  // A subpackaged (分包) JT/T 808 message with no new package for this long is asked for its missing packages
+  // (0x8003), and dropped if still incomplete as long again.
+  TERMINAL_SUBPACKAGE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
   // Webhooks (src/notifications/): per-attempt timeout, attempts before a delivery is 'dead', and the first
   // retry delay, doubled on each further retry (30 s, 1 min, 2 min, ... about 1 h over the default 8 attempts).
   // How often each process checks the credentials of its open /watch sockets again (revocations reach them at once).

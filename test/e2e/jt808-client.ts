@@ -48,10 +48,14 @@ export class Jt808TestClient {
     return !this.isClosed;
   }
 
-  // A complete wire frame from this terminal, with the next serial number.
-  frame(messageId: number, body: Buffer = Buffer.alloc(0), options: { phone?: string; serial?: number } = {}): Buffer {
+  // A complete wire frame from this terminal, with the next serial number; `packet` makes it one subpackage (分包).
+  frame(
+    messageId: number,
+    body: Buffer = Buffer.alloc(0),
+    options: { phone?: string; serial?: number; packet?: { total: number; index: number } } = {},
+  ): Buffer {
     const serial = options.serial ?? this.serial++;
-    return encodeMessage({ messageId, phone: options.phone ?? this.phone, serial, body });
+    return encodeMessage({ messageId, phone: options.phone ?? this.phone, serial, body, packet: options.packet ?? null });
   }
 
   write(...chunks: Buffer[]): void {

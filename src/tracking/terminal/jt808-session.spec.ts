@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { PositionRecord } from '../positions/position.js';
 import { PositionRejectedError } from '../positions/position-writer.js';
 import { JT808_MESSAGE_ID } from './jt808/jt808.constants.js';
@@ -12,6 +13,7 @@ import {
   encodeRegister,
   platformGeneralReply,
   registerReply,
+  resendSubpackagesRequest,
   type Jt808PositionInput,
 } from './jt808/jt808.encoder.js';
 import { xorChecksum } from './jt808/jt808.fields.js';
@@ -308,6 +310,144 @@ describe(Jt808Session.name, () => {
       t.session.onData(t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(1, { time: null, timeBcd: '000000000000' }))));
       await t.flush();
       expect(t.ingests).toHaveLength(0);
+      expect(t.results()).toEqual([0]);
+    });
+  });
+
+  describe('subpackages', () => {
+    // A 0x0704 of `n` positions cut into `total` packages with serials from `first` (the terminal's own numbering).
+    function packages(n: number, total: number, first: number, phone = PHONE_A) {
+      const whole = encodeBatch(0, Array.from({ length: n }, (_, i) => position(i)));
+      const size = Math.ceil(whole.length / total);
+      return Array.from({ length: total }, (_, i) =>
+        encodeMessage({ messageId: JT808_MESSAGE_ID.BATCH_LOCATION, phone, serial: first + i, packet: { total, index: i + 1 }, body: whole.subarray(i * size, (i + 1) * size) }),
+      );
+    }
+    const bodies = (t: ReturnType<typeof setup>) => t.replies().map((m) => m.body);
+    // The reasons of the reassembly drops the session reports.
+    const dropsOf = (t: ReturnType<typeof setup>) => {
+      const reasons: string[] = [];
+      t.host.metrics.reassemblyDropped = (reason) => void reasons.push(reason);
+      return reasons;
+    };
+
+    it('should answer each package, store the message put together once, and answer the completing package after the write', async () => {
+      const t = await authenticated();
+      const [p1, p2, p3] = packages(40, 3, 10);
+      t.session.onData(Buffer.concat([p3!, p1!]));
+      await t.flush();
+      expect(bodies(t)).toEqual([
+        { replySerial: 12, replyId: 0x0704, result: 0 },
+        { replySerial: 10, replyId: 0x0704, result: 0 },
+      ]);
+      expect(t.ingests).toHaveLength(0);
+
+      t.session.onData(p2!);
+      await t.flush();
+      expect(t.ingests).toHaveLength(1);
+      expect(t.ingests[0]!.records).toHaveLength(40);
+      expect(t.ingests[0]!.records.map((r) => r.fixTime.getTime())).toEqual(Array.from({ length: 40 }, (_, i) => Date.UTC(2026, 2, 1, 8, i, 0)));
+      expect(t.replies()).toHaveLength(2); // not before the write
+      t.ingests[0]!.resolve();
+      await t.flush();
+      expect(t.socket.written[2]).toEqual(platformGeneralReply({ phone: PHONE_A, serial: 3, version: '2013' }, { replySerial: 11, replyId: 0x0704, result: 0 }));
+    });
+
+    it('should store the message again when the completing package is re-sent after a failed write', async () => {
+      const t = await authenticated();
+      const [p1, p2] = packages(10, 2, 10);
+      t.session.onData(Buffer.concat([p1!, p2!]));
+      await t.flush();
+      t.ingests[0]!.reject(new Error('connection terminated'));
+      await t.flush();
+      expect(bodies(t)).toEqual([{ replySerial: 10, replyId: 0x0704, result: 0 }]); // package 2 unanswered
+      // The terminal re-sends package 2 after its timeout: the positions of package 1, already answered, are not lost.
+      t.session.onData(p2!);
+      await t.flush();
+      expect(t.ingests).toHaveLength(2);
+      expect(t.ingests[1]!.records).toHaveLength(10);
+      t.ingests[1]!.resolve();
+      await t.flush();
+      expect(bodies(t)).toEqual([
+        { replySerial: 10, replyId: 0x0704, result: 0 },
+        { replySerial: 11, replyId: 0x0704, result: 0 },
+      ]);
+    });
+
+    it('should answer a repeated package 0, an inconsistent one 2, an unsupported message id 3, and hold none of them', async () => {
+      const t = await authenticated();
+      const [p1] = packages(10, 3, 10);
+      const frag = (messageId: number, serial: number, total: number, index: number) =>
+        encodeMessage({ messageId, phone: PHONE_A, serial, packet: { total, index }, body: Buffer.from('0102', 'hex') });
+      t.session.onData(Buffer.concat([p1!, p1!, frag(0x0704, 50, 3, 4), frag(0x0704, 60, 1, 1), frag(0x0704, 11, 4, 2), frag(0x0801, 70, 5, 1)]));
+      await t.flush();
+      expect(t.results()).toEqual([0, 0, 2, 2, 2, 3]);
+      expect(t.ingests).toHaveLength(0);
+      expect(t.session.closing).toBe(false);
+    });
+
+    it('should refuse packages before authentication like any report', async () => {
+      const t = setup();
+      t.session.onData(packages(10, 2, 0)[0]!);
+      await t.flush();
+      expect(t.results()).toEqual([1]);
+    });
+
+    it('should answer 2 when the message put together does not decode', async () => {
+      const t = await authenticated();
+      // A 0x0200 needs 28 bytes: two packages of 4 put together are still too short.
+      const frag = (serial: number, index: number) => encodeMessage({ messageId: 0x0200, phone: PHONE_A, serial, packet: { total: 2, index }, body: Buffer.alloc(4) });
+      t.session.onData(Buffer.concat([frag(20, 1), frag(21, 2)]));
+      await t.flush();
+      expect(bodies(t)).toEqual([
+        { replySerial: 20, replyId: 0x0200, result: 0 },
+        { replySerial: 21, replyId: 0x0200, result: 2 },
+      ]);
+    });
+
+    it('should ask for the missing packages with 0x8003 after the timeout, once, then drop the message', async () => {
+      const t = await authenticated();
+      const dropped = dropsOf(t);
+      const [p1, , p3, , p5] = packages(40, 5, 100);
+      t.session.onData(Buffer.concat([p1!, p3!, p5!]));
+      await t.flush();
+      t.socket.written = [];
+      const timeout = DEFAULT_SESSION_LIMITS.subpackages.timeoutMs;
+      const start = performance.now();
+      t.session.sweepSubpackages(start + timeout / 2);
+      expect(t.socket.written).toEqual([]);
+      t.session.sweepSubpackages(start + timeout + 1);
+      // Platform serial 4: auth reply 0, three package replies 1-3.
+      expect(t.socket.written).toEqual([resendSubpackagesRequest({ phone: PHONE_A, serial: 4, version: '2013' }, { firstSerial: 100, indexes: [2, 4] })]);
+      t.session.sweepSubpackages(start + timeout * 1.5);
+      expect(t.socket.written).toHaveLength(1);
+      expect(dropped).toEqual([]);
+      t.session.sweepSubpackages(start + timeout * 2 + 2);
+      expect(dropped).toEqual(['timeout']);
+      expect(t.socket.written).toHaveLength(1);
+    });
+
+    it('should complete the message when the requested packages come', async () => {
+      const t = await authenticated();
+      const [p1, p2, p3] = packages(20, 3, 100);
+      t.session.onData(p1!);
+      await t.flush();
+      t.session.sweepSubpackages(performance.now() + DEFAULT_SESSION_LIMITS.subpackages.timeoutMs + 1);
+      t.session.onData(Buffer.concat([p3!, p2!]));
+      await t.flush();
+      expect(t.ingests).toHaveLength(1);
+      expect(t.ingests[0]!.records).toHaveLength(20);
+    });
+
+    it('should free the packages held when the connection closes', async () => {
+      const t = await authenticated();
+      const dropped = dropsOf(t);
+      t.session.onData(packages(10, 3, 100)[0]!);
+      await t.flush();
+      t.session.onClose();
+      expect(dropped).toEqual(['closed']);
+      // Nothing left to ask for.
+      t.session.sweepSubpackages(performance.now() + 10 * DEFAULT_SESSION_LIMITS.subpackages.timeoutMs);
       expect(t.results()).toEqual([0]);
     });
   });

@@ -2,9 +2,16 @@ import { performance } from 'node:perf_hooks';
 import type { DriverSignIn, PositionRecord } from '../positions/position.js';
 import { PositionRejectedError } from '../positions/position-writer.js';
 import { JT808_MESSAGE_ID, JT808_PLATFORM_RESULT, JT808_REGISTER_RESULT, type Jt808PlatformResult, type Jt808RegisterResult } from './jt808/jt808.constants.js';
-import { decodeJt808, type Jt808DecodeResult, type Jt808Header, type Jt808Message, type Jt808Version } from './jt808/jt808.decoder.js';
-import { platformGeneralReply, registerReply } from './jt808/jt808.encoder.js';
+import { decodeJt808, decodeJt808Body, type Jt808DecodeResult, type Jt808Header, type Jt808Message, type Jt808Version } from './jt808/jt808.decoder.js';
+import { platformGeneralReply, registerReply, resendSubpackagesRequest } from './jt808/jt808.encoder.js';
 import { Jt808FrameDecoder, type Jt808FrameDiscard } from './jt808/jt808.frame-decoder.js';
+import {
+  DEFAULT_SUBPACKAGE_LIMITS,
+  Jt808Subpackages,
+  type Jt808SubpackageDrop,
+  type Jt808SubpackageLimits,
+  type Jt808SubpackageRefusal,
+} from './jt808/jt808.subpackages.js';
 import { batchRecords, locationRecords, type MappedPositions } from './jt808-positions.js';
 import { authCodeMatches, hashAuthCode, newAuthCode, type DirectoryTerminal, type TerminalDirectory, type TerminalProtocolVersion } from './terminal-directory.js';
 import type { RefusalReason, TerminalMetrics } from './terminal.metrics.js';
@@ -21,6 +28,11 @@ import { maskCertificate } from '../../vehicles/id-number.rules.js';
 // order) and its reply waits in a slot of `slots`, which are written strictly in frame order, the ready ones of a
 // turn in one socket write. So a terminal that pipelines (the simulator does) gets its ACKs in the order it sent,
 // each only after the durable write of that report.
+//
+// Subpackaged messages (分包) are put back together per connection (jt808/jt808.subpackages.ts, created on the
+// first fragment only). Each fragment is answered at once (0 accepted, 2 inconsistent, 3 too large), except the one
+// that completes its message: that one gets the whole message's answer, for a report only after its durable write.
+// The server's sweep asks for missing packages with 0x8003 (sweepSubpackages); nothing here keeps a timer.
 
 export type SessionSocket = {
   write(data: Buffer): boolean;
@@ -40,6 +52,8 @@ export type SessionLimits = {
   // Replies queued in the socket because the terminal does not read them; beyond it the connection is dropped.
   maxWriteBufferBytes: number;
   maxFrameLength: number;
+  // Reassembly of subpackaged messages: messages, bytes and packages held per connection, and the timeout.
+  subpackages: Jt808SubpackageLimits;
 };
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
@@ -48,6 +62,22 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxWriteBufferBytes: 256 * 1024,
   // Largest legal payload is 1045 bytes (2019 header with subpackage fields + 1023-byte body + check code).
   maxFrameLength: 1100,
+  subpackages: DEFAULT_SUBPACKAGE_LIMITS,
+};
+
+// Message ids whose subpackages are put together: those handled when they come whole. Fragments of any other id
+// (a 0x0801 photo, say) are answered 3 (not supported) at once instead of being held to the same end.
+const REASSEMBLED_IDS: ReadonlySet<number> = new Set([JT808_MESSAGE_ID.LOCATION, JT808_MESSAGE_ID.BATCH_LOCATION, JT808_MESSAGE_ID.DRIVER_IDENTITY]);
+
+// Answer to a refused fragment: 2 (message error) when it contradicts itself or its message, 3 (not supported)
+// when the message is larger than this platform takes.
+const REFUSAL_RESULT: Record<Jt808SubpackageRefusal, Jt808PlatformResult> = {
+  BAD_TOTAL: JT808_PLATFORM_RESULT.MESSAGE_ERROR,
+  BAD_INDEX: JT808_PLATFORM_RESULT.MESSAGE_ERROR,
+  TOTAL_CHANGED: JT808_PLATFORM_RESULT.MESSAGE_ERROR,
+  CONFLICTING_REPEAT: JT808_PLATFORM_RESULT.MESSAGE_ERROR,
+  TOO_MANY_PACKAGES: JT808_PLATFORM_RESULT.NOT_SUPPORTED,
+  TOO_LARGE: JT808_PLATFORM_RESULT.NOT_SUPPORTED,
 };
 
 type Log = { log(msg: string): void; warn(msg: string): void; debug(msg: string): void; error(msg: string): void };
@@ -111,6 +141,9 @@ export class Jt808Session {
   private readonly slots: ReplySlot[] = [];
   private slotHead = 0;
   private idleWaiters: (() => void)[] = [];
+  // Subpackaged messages in progress; null until the first fragment, and again once none is held.
+  private subpackages: Jt808Subpackages | null = null;
+  private subpackageWarnings = 0;
 
   constructor(
     readonly socket: SessionSocket,
@@ -139,6 +172,31 @@ export class Jt808Session {
   onClose(): void {
     this.closing = true;
     if (this.authenticated) this.host.authenticated(this, false);
+    this.freeSubpackages();
+  }
+
+  // Called by the server's sweep: asks with 0x8003 for the missing packages of messages stalled for a timeout, and
+  // drops those still incomplete a timeout later. `now` is performance.now().
+  sweepSubpackages(now: number): void {
+    const pending = this.subpackages;
+    if (!pending || this.closing) return;
+    const { requests, dropped } = pending.sweep(now);
+    this.subpackagesDropped(dropped);
+    if (pending.size === 0) this.subpackages = null;
+    const socket = this.socket;
+    if (requests.length === 0 || socket.destroyed || socket.writableLength > this.host.limits.maxWriteBufferBytes) return;
+    const out: Buffer[] = [];
+    for (const r of requests) {
+      // A body holds 1023 bytes: 255 indexes in 2013 (BYTE count), 509 in 2019; maxTotal keeps below either.
+      const indexes = r.missing.slice(0, r.header.version === '2019' ? 509 : 255);
+      const header = { phone: r.header.phone, serial: this.nextSerial(), version: r.header.version, protocolVersion: r.header.protocolVersion };
+      out.push(resendSubpackagesRequest(header, { firstSerial: r.firstSerial, indexes }));
+      this.host.metrics.resendRequested();
+      this.host.logger.debug(
+        `jt808 #${this.id} ${this.who()}: 0x${hex4(r.header.messageId)} from serial ${r.firstSerial} lacks package(s) ${indexes.join(', ')} of ${r.total}: asked again (0x8003)`,
+      );
+    }
+    this.write(out);
   }
 
   // Pause or resume reading: the server says when nobody may read, and a terminal that sends faster than its
@@ -362,19 +420,21 @@ export class Jt808Session {
     return this.handleAuthenticated(m);
   }
 
-  private handleAuthenticated(m: Jt808Message): Outcome {
+  // `replyTo`: the frame being answered. It is the message's own header, except for a message put together from
+  // subpackages, which is answered to the fragment that completed it.
+  private handleAuthenticated(m: Jt808Message, replyTo: Jt808Header = m.header): Outcome {
     const h = m.header;
     switch (m.kind) {
       case 'heartbeat':
-        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
+        return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.SUCCESS) };
       case 'logout':
         // JT/T 808 §8.5 终端注销: answered, then the connection ends. The auth code stays valid; a new
         // registration replaces it.
         this.host.logger.log(`jt808 #${this.id} ${this.who()}: logged out`);
         this.closing = true;
-        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS), close: true };
+        return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.SUCCESS), close: true };
       case 'location':
-        return this.store(h, locationRecords(m.body, this.binding(), new Date()), 0);
+        return this.store(h, locationRecords(m.body, this.binding(), new Date()), 0, replyTo);
       case 'batchLocation': {
         const mapped = batchRecords(m.body, this.binding(), new Date());
         this.host.metrics.positionsDropped('batch_item_malformed', m.body.malformed.length);
@@ -383,9 +443,9 @@ export class Jt808Session {
         }
         // Nothing at all readable: the message is in error (2), and there is nothing to store.
         if (mapped.records.length === 0 && mapped.dropped === 0 && m.body.malformed.length > 0) {
-          return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.MESSAGE_ERROR) };
+          return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.MESSAGE_ERROR) };
         }
-        return this.store(h, mapped, m.body.batchType);
+        return this.store(h, mapped, m.body.batchType, replyTo);
       }
       case 'driverIdentity': {
         // Logged (vehicle, sign-in/out, masked certificate number) and handed to monitoring, which checks the card
@@ -405,13 +465,72 @@ export class Jt808Session {
             idCardNumber: d.idCardNumber,
           });
         }
+        return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.SUCCESS) };
+      }
+      case 'fragment':
+        return this.fragment(m);
+      default:
+        // RSA-encrypted bodies, platform messages sent by a terminal, and ids this platform does not handle.
+        return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.NOT_SUPPORTED) };
+    }
+  }
+
+  // One subpackage (JT/T 808-2013 分包消息: each package may be answered with 0x8001). The fragment that completes
+  // its message is answered as the whole message would be: for a report, once its positions are stored.
+  private fragment(m: Extract<Jt808Message, { kind: 'fragment' }>): Outcome {
+    const h = m.header;
+    const metrics = this.host.metrics;
+    if (!REASSEMBLED_IDS.has(h.messageId) || h.encryption !== 0) {
+      metrics.fragment('not_supported');
+      return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.NOT_SUPPORTED) };
+    }
+    const { result, dropped } = (this.subpackages ??= new Jt808Subpackages(this.host.limits.subpackages)).add(h, m.body, performance.now());
+    this.subpackagesDropped(dropped);
+    switch (result.kind) {
+      case 'accepted':
+      case 'repeat':
+        metrics.fragment(result.kind);
         return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
+      case 'refused':
+        metrics.fragment('refused');
+        this.subpackageWarning(`0x${hex4(h.messageId)} package ${h.packet!.index} of ${h.packet!.total} (serial ${h.serial}) refused: ${result.reason} (${result.detail})`);
+        return { messageId: h.messageId, reply: general(h, REFUSAL_RESULT[result.reason]) };
+      case 'complete': {
+        metrics.fragment('completed');
+        if (!result.again) metrics.reassembled(h.messageId);
+        const decoded = decodeJt808Body(result.header, result.body);
+        if (!decoded.ok) {
+          // Put together but unreadable: result 2, as for a malformed whole message.
+          metrics.malformedFrame(decoded.error);
+          this.subpackageWarning(`0x${hex4(h.messageId)} of ${result.body.length} bytes from serial ${result.header.serial} does not decode: ${decoded.error} (${decoded.detail})`);
+          return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.MESSAGE_ERROR) };
+        }
+        return this.handleAuthenticated(decoded.message, h);
       }
       default:
-        // Subpackaged messages (not reassembled yet), RSA-encrypted bodies, platform messages sent by a terminal,
-        // and ids this platform does not handle.
-        return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.NOT_SUPPORTED) };
+        return assertNever(result);
     }
+  }
+
+  private subpackagesDropped(dropped: readonly Jt808SubpackageDrop[]): void {
+    for (const d of dropped) {
+      this.host.metrics.reassemblyDropped(d.reason);
+      if (d.reason !== 'closed') {
+        this.subpackageWarning(`0x${hex4(d.messageId)} from serial ${d.firstSerial} dropped with ${d.received} of ${d.total} package(s): ${d.reason}`);
+      }
+    }
+  }
+
+  // The first few per connection, then one in a hundred: a terminal sending nonsense must not flood the log.
+  private subpackageWarning(message: string): void {
+    if (++this.subpackageWarnings <= 3 || this.subpackageWarnings % 100 === 0) this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${message}`);
+  }
+
+  private freeSubpackages(): void {
+    const pending = this.subpackages;
+    if (!pending) return;
+    this.subpackages = null;
+    this.subpackagesDropped(pending.clear());
   }
 
   private malformedFrame(error: string, detail: string, header: Jt808Header | null): Outcome {
@@ -521,6 +640,8 @@ export class Jt808Session {
 
   private unbind(): void {
     if (!this.authenticated) return;
+    // Packages of the terminal that was authenticated here are not completed by whoever authenticates next.
+    this.freeSubpackages();
     this.host.authenticated(this, false);
     this.phone = this.terminalId = this.vehicleId = this.organisationId = null;
   }
@@ -534,21 +655,21 @@ export class Jt808Session {
   // Hands the positions to storage now and answers once they are committed (§8.18: 0x8001 for each 0x0200, one
   // for a whole 0x0704). A record the pipeline refuses as malformed is answered with result 2, since re-sending the
   // same bytes cannot help; any other failure (database away, shutting down) leaves the report unanswered.
-  private store(h: Jt808Header, mapped: MappedPositions, batchType: number): Outcome {
+  private store(h: Jt808Header, mapped: MappedPositions, batchType: number, replyTo: Jt808Header = h): Outcome {
     const backfill = h.messageId === JT808_MESSAGE_ID.BATCH_LOCATION && batchType === 1;
     this.host.metrics.positionsReceived(h.messageId, backfill, mapped.records.length);
     if (mapped.dropped > 0) {
       this.host.metrics.positionsDropped('time_invalid', mapped.dropped);
       this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${mapped.dropped} position(s) without a valid fix time not stored`);
     }
-    if (mapped.records.length === 0) return { messageId: h.messageId, reply: general(h, JT808_PLATFORM_RESULT.SUCCESS) };
+    if (mapped.records.length === 0) return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.SUCCESS) };
     const reply = this.host.positions.ingest(mapped.records).then(
-      () => general(h, JT808_PLATFORM_RESULT.SUCCESS),
+      () => general(replyTo, JT808_PLATFORM_RESULT.SUCCESS),
       (e: unknown) => {
         if (!(e instanceof PositionRejectedError)) throw e;
         this.host.metrics.unacknowledged('PositionRejectedError');
         this.host.logger.warn(`jt808 #${this.id} ${this.who()}: report refused by storage: ${e.message}`);
-        return general(h, JT808_PLATFORM_RESULT.MESSAGE_ERROR);
+        return general(replyTo, JT808_PLATFORM_RESULT.MESSAGE_ERROR);
       },
     );
     return { messageId: h.messageId, reply };
@@ -557,4 +678,10 @@ export class Jt808Session {
   private who(): string {
     return this.phone ? `${this.phone} (vehicle ${this.vehicleId})` : this.remote;
   }
+}
+
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(x)}`);
 }

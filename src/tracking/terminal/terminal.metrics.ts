@@ -1,6 +1,7 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricsService } from '../../ops/metrics.service.js';
 import { JT808_MESSAGE_ID } from './jt808/jt808.constants.js';
+import type { Jt808SubpackageDropReason } from './jt808/jt808.subpackages.js';
 
 // Prometheus metrics of the JT/T 808 server, all named hazway_jt808_*. Message ids become labels only when they
 // are ids this platform knows: a label per 16-bit garbage id would grow the registry without bound.
@@ -9,6 +10,9 @@ export const messageLabel = (id: number): string => (KNOWN_IDS.has(id) ? `0x${id
 
 export type RefusalReason = 'unknown_terminal' | 'no_vehicle' | 'bad_auth_code' | 'not_authenticated' | 'wrong_phone';
 export type DropReason = 'time_invalid' | 'batch_item_malformed';
+// What became of a subpackage (分包): waiting for the rest, the last one (the message was put together), seen
+// before, refused (inconsistent or too large), or of a message id that is not reassembled.
+export type FragmentOutcome = 'accepted' | 'completed' | 'repeat' | 'refused' | 'not_supported';
 
 export type TerminalMetricsSource = {
   connections(): number;
@@ -26,6 +30,10 @@ export class TerminalMetrics {
   private readonly idleClosed?: Counter;
   private readonly pauses?: Counter;
   private readonly ackSeconds?: Histogram<'message_id'>;
+  private readonly fragments?: Counter<'outcome'>;
+  private readonly reassembledMessages?: Counter<'message_id'>;
+  private readonly reassemblyDrops?: Counter<'reason'>;
+  private readonly resendRequests?: Counter;
 
   constructor(metrics: MetricsService | undefined, source: TerminalMetricsSource) {
     if (!metrics) return;
@@ -96,6 +104,25 @@ export class TerminalMetrics {
       help: 'JT/T 808 reports left unacknowledged because storing them failed (the terminal re-sends)',
       labelNames: ['reason'],
     });
+    this.fragments = metrics.counter({
+      name: 'hazway_jt808_fragments_received_total',
+      help: 'JT/T 808 subpackages (分包) from authenticated terminals, by outcome (accepted, completed, repeat, refused, not_supported)',
+      labelNames: ['outcome'],
+    });
+    this.reassembledMessages = metrics.counter({
+      name: 'hazway_jt808_messages_reassembled_total',
+      help: 'JT/T 808 subpackaged messages put back together and handled as whole messages, by message id',
+      labelNames: ['message_id'],
+    });
+    this.reassemblyDrops = metrics.counter({
+      name: 'hazway_jt808_reassembly_dropped_total',
+      help: 'Incomplete JT/T 808 subpackaged messages given up: too_many_messages / too_many_bytes (per-connection limits), timeout (missing packages asked for with 0x8003 and not sent), closed (connection closed)',
+      labelNames: ['reason'],
+    });
+    this.resendRequests = metrics.counter({
+      name: 'hazway_jt808_resend_requests_total',
+      help: 'JT/T 808 0x8003 requests sent for the missing packages of a stalled subpackaged message',
+    });
     this.idleClosed = metrics.counter({ name: 'hazway_jt808_idle_closed_total', help: 'JT/T 808 connections closed for sending nothing within TERMINAL_IDLE_SECONDS' });
     this.ackSeconds = metrics.histogram({
       name: 'hazway_jt808_ack_seconds',
@@ -133,6 +160,18 @@ export class TerminalMetrics {
   }
   unacknowledged(reason: string) {
     this.unacked?.inc({ reason });
+  }
+  fragment(outcome: FragmentOutcome) {
+    this.fragments?.inc({ outcome });
+  }
+  reassembled(messageId: number) {
+    this.reassembledMessages?.inc({ message_id: messageLabel(messageId) });
+  }
+  reassemblyDropped(reason: Jt808SubpackageDropReason) {
+    this.reassemblyDrops?.inc({ reason });
+  }
+  resendRequested() {
+    this.resendRequests?.inc();
   }
   readingPaused() {
     this.pauses?.inc();

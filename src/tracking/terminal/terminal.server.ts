@@ -29,7 +29,7 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
   readonly logger = new Logger('Jt808');
   readonly directory: TerminalDirectory;
   readonly metrics: TerminalMetrics;
-  readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS;
+  readonly limits: SessionLimits;
   // The bound port once listening (TERMINAL_PORT may be 0), null when this process does not ingest.
   port: number | null = null;
 
@@ -48,6 +48,7 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
   private seenPending = new Map<string, Date>();
   private flushing?: Promise<void>;
   private readonly idleMs: number;
+  private readonly subpackageTimeoutMs: number;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -58,6 +59,8 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
   ) {
     this.directory = new PgTerminalDirectory((sql, params) => ds.query(sql, params));
     this.idleMs = env.TERMINAL_IDLE_SECONDS * 1000;
+    this.subpackageTimeoutMs = env.TERMINAL_SUBPACKAGE_TIMEOUT_SECONDS * 1000;
+    this.limits = { ...DEFAULT_SESSION_LIMITS, subpackages: { ...DEFAULT_SESSION_LIMITS.subpackages, timeoutMs: this.subpackageTimeoutMs } };
     this.metrics = new TerminalMetrics(metrics, {
       connections: () => this.sessions.size,
       authenticated: () => this.authenticatedCount,
@@ -109,8 +112,9 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
     this.port = (server.address() as net.AddressInfo).port;
     this.saturated = this.positions.isSaturated;
     this.unsubscribeBackpressure = this.positions.onBackpressure((saturated) => this.onBackpressure(saturated));
-    // A quarter of the idle time, between 0.25 and 5 s: idle connections close within 25 % of TERMINAL_IDLE_SECONDS.
-    const sweepMs = Math.min(5_000, Math.max(250, Math.floor(this.idleMs / 4)));
+    // A quarter of the idle time, between 0.25 and 5 s: idle connections close within 25 % of TERMINAL_IDLE_SECONDS
+    // (and stalled subpackaged messages are asked for within 25 % of TERMINAL_SUBPACKAGE_TIMEOUT_SECONDS).
+    const sweepMs = Math.min(5_000, Math.max(250, Math.floor(Math.min(this.idleMs, this.subpackageTimeoutMs) / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
     this.sweepTimer.unref();
     this.logger.log(`JT/T 808 server listening on ${this.env.HOST}:${this.port} (idle timeout ${this.env.TERMINAL_IDLE_SECONDS} s)`);
@@ -201,12 +205,24 @@ export class TerminalServer implements OnApplicationBootstrap, OnModuleDestroy, 
     return n;
   }
 
-  // One pass over all connections: close the idle ones, and write last_seen_at for the terminals heard from.
+  // One pass over all connections: close the idle ones, ask for the missing packages of stalled subpackaged
+  // messages, and write last_seen_at for the terminals heard from.
   private sweep(): void {
     if (this.stopping) return;
     if (!this.saturated) {
-      const cutoff = performance.now() - this.idleMs;
+      const now = performance.now();
+      const cutoff = now - this.idleMs;
+      // Packages held in socket buffers by back-pressure are not missing: a full timeout of reading first.
+      const subpackages = this.readingPauses === 0 || now - this.resumedAt >= this.subpackageTimeoutMs;
       for (const s of this.sessions) {
+        if (subpackages && !s.paused) {
+          try {
+            s.sweepSubpackages(now);
+          } catch (e) {
+            // A bug here must not stop the sweep for everyone (nor escape the interval and end the process).
+            this.logger.error(`jt808 #${s.id}: subpackage sweep failed: ${(e as Error).message}`);
+          }
+        }
         // A connection waiting for its writes, or held by back-pressure, is not idle.
         if (s.pending > 0 || s.closing || Math.max(s.lastFrameAt, this.resumedAt) > cutoff) continue;
         this.metrics.idle();

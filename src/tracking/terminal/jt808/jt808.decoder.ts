@@ -157,7 +157,7 @@ export type Jt808Message =
   | Msg<'driverIdentity', Jt808DriverIdentity>
   | Msg<'platformGeneralReply', Jt808GeneralReply>
   | Msg<'registerReply', Jt808RegisterReply>
-  | Msg<'fragment', Buffer> // one subpackage: reassemble the bodies by (phone, messageId) before decoding
+  | Msg<'fragment', Buffer> // one subpackage: see jt808.subpackages.ts, then decodeJt808Body()
   | Msg<'encrypted', Buffer> // RSA or reserved encryption bits: body left as sent
   | Msg<'unknown', Buffer>; // a message id this decoder does not know
 
@@ -248,6 +248,17 @@ function decodeFrame(frame: Buffer, options: Jt808DecodeOptions): Jt808DecodeRes
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+// The body of a message whose header is already known: a subpackaged message put back together
+// (jt808.subpackages.ts). Total like decodeJt808: a body too short for its message id gives TRUNCATED_BODY.
+export function decodeJt808Body(header: Jt808Header, body: Buffer): Jt808DecodeResult {
+  try {
+    return { ok: true, message: decodeBody({ ...header, packet: null }, [], body) };
+  } catch (e) {
+    if (e instanceof Jt808Truncated) return fail('TRUNCATED_BODY', header, e.message);
+    return fail('INTERNAL_ERROR', header, e instanceof Error ? e.message : String(e));
+  }
+}
 
 function decodeBody(header: Jt808Header, warnings: Jt808Warning[], body: Buffer): Jt808Message {
   // Raw bodies are copied so that they do not pin (or alias) the caller's frame buffer.

@@ -17,7 +17,9 @@ import {
   encodePayload,
   encodeRegister,
   platformGeneralReply,
+  encodeResendSubpackagesBody,
   registerReply,
+  resendSubpackagesRequest,
   terminalGeneralReply,
   type Jt808PositionInput,
 } from './jt808.encoder.js';
@@ -99,6 +101,31 @@ describe('jt808.encoder', () => {
         const m = receiveOne(registerReply(header, { replySerial: 9, result, authCode: 'AUTH-7e7d-认证' }));
         expect(m.body).toEqual({ replySerial: 9, result, authCode: result === 0 ? 'AUTH-7e7d-认证' : null });
       }
+    });
+  });
+
+  describe(resendSubpackagesRequest.name, () => {
+    // Written out by hand from JT/T 808-2013 §8.4 table 6 (check code computed separately): header 8003, properties
+    // (body length 7), phone 013912345678, serial 7; body: original serial 0102, count 02 (BYTE), indexes 0002 0005.
+    it('should produce the exact 2013 bytes: count as a BYTE', () => {
+      expect(resendSubpackagesRequest({ phone: '013912345678', serial: 7, version: '2013' }, { firstSerial: 0x0102, indexes: [2, 5] })).toEqual(
+        hex('7e80030007013912345678000701020200020005b57e'),
+      );
+    });
+
+    // 2019: version flag (0x4000 | 10), protocol version 01, 20-digit phone; the count is a WORD (0003).
+    it('should produce the exact 2019 bytes: count as a WORD', () => {
+      expect(
+        resendSubpackagesRequest({ phone: '00000000013912345678', serial: 9, version: '2019', protocolVersion: 1 }, { firstSerial: 0xfffe, indexes: [1, 3, 4] }),
+      ).toEqual(hex('7e8003400a01000000000139123456780009fffe0003000100030004f57e'));
+    });
+
+    it('should refuse an empty list, an index 0 and more indexes than the 2013 count holds', () => {
+      expect(() => encodeResendSubpackagesBody({ firstSerial: 1, indexes: [] })).toThrow(RangeError);
+      expect(() => encodeResendSubpackagesBody({ firstSerial: 1, indexes: [0] })).toThrow(RangeError);
+      const many = Array.from({ length: 256 }, (_, i) => i + 1);
+      expect(() => encodeResendSubpackagesBody({ firstSerial: 1, indexes: many }, '2013')).toThrow(RangeError);
+      expect(encodeResendSubpackagesBody({ firstSerial: 1, indexes: many }, '2019')).toHaveLength(2 + 2 + 512);
     });
   });
 
