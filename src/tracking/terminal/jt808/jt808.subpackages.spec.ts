@@ -108,7 +108,7 @@ describe(Jt808Subpackages.name, () => {
   it.each([
     [0, 3, 'BAD_INDEX'],
     [4, 3, 'BAD_INDEX'],
-    [1, 1, 'BAD_TOTAL'],
+    [2, 1, 'BAD_INDEX'],
     [0, 0, 'BAD_TOTAL'],
     [1, 257, 'TOO_MANY_PACKAGES'],
   ] as const)('should refuse index %i of %i (%s) and hold nothing', (index, total, reason) => {
@@ -116,6 +116,16 @@ describe(Jt808Subpackages.name, () => {
     const f = fragment(0x0704, 5, total, index, Buffer.from('0102', 'hex'));
     expect(s.add(f.header, f.body, T0)).toMatchObject({ result: { kind: 'refused', reason }, dropped: [] });
     expect(s.size).toBe(0);
+  });
+
+  it('should take package 1 of 1 as the whole message, holding nothing', () => {
+    const s = new Jt808Subpackages();
+    const f = fragment(0x0200, 7, 1, 1, Buffer.from('0102', 'hex'));
+    const { result, dropped } = s.add(f.header, f.body, T0);
+    expect(result).toMatchObject({ kind: 'complete', again: false, body: f.body, header: { messageId: 0x0200, serial: 7, packet: null } });
+    expect(dropped).toEqual([]);
+    expect(s.size).toBe(0);
+    expect(s.heldBytes).toBe(0);
   });
 
   it('should refuse a package that changes the total of a message in progress', () => {

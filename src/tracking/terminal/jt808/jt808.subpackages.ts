@@ -38,7 +38,7 @@ export const DEFAULT_SUBPACKAGE_LIMITS: Jt808SubpackageLimits = {
 };
 
 export type Jt808SubpackageRefusal =
-  | 'BAD_TOTAL' // total < 2: not a subpackaged message
+  | 'BAD_TOTAL' // total 0
   | 'BAD_INDEX' // index 0 or > total
   | 'TOTAL_CHANGED' // the message is in progress with another total
   | 'CONFLICTING_REPEAT' // a package received before, with other bytes
@@ -115,8 +115,11 @@ export class Jt808Subpackages {
     const packet = header.packet;
     if (!packet) return refused('BAD_TOTAL', 'no subpackage fields');
     const { total, index } = packet;
-    if (total < 2) return refused('BAD_TOTAL', `total ${total}`);
+    if (total < 1) return refused('BAD_TOTAL', `total ${total}`);
     if (index < 1 || index > total) return refused('BAD_INDEX', `index ${index} of ${total}`);
+    // Package 1 of 1: some terminals set the subpackage flag on a message that fits one frame. It is the whole
+    // message (refusing it would refuse every re-send too); nothing is held, as for an ordinary frame.
+    if (total === 1) return { result: { kind: 'complete', header: { ...header, packet: null }, body, again: false }, dropped };
     if (total > this.limits.maxTotal) return refused('TOO_MANY_PACKAGES', `total ${total}, at most ${this.limits.maxTotal}`);
 
     const firstSerial = (header.serial - (index - 1)) & 0xffff;
