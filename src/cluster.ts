@@ -18,6 +18,14 @@ import { COLLECT_METRICS, METRICS_PART, METRICS_REQUEST, METRICS_RESULT, type Me
 // workers (each shuts down as a single process does), then the embedded PostgreSQL.
 
 const STOP_TIMEOUT_MS = 30_000;
+const CRASH_WINDOW_MS = 60_000;
+
+// How long to wait before replacing a worker that died after serving, given how many died in the last minute
+// (this one included): at once for the first, then 1, 2, 4... s up to 30 s, so that a crash loop (a poisoned
+// request, a dependency gone bad) does not spin the CPU on boots.
+export function restartDelayMs(recentExits: number): number {
+  return recentExits <= 1 ? 0 : Math.min(30_000, 1000 * 2 ** (recentExits - 2));
+}
 const METRICS_TIMEOUT_MS = 2_000;
 
 type Ready = { type: 'hazway:ready'; url: string };
@@ -44,6 +52,7 @@ export async function runCluster(): Promise<void> {
 
   let stopping: Promise<void> | undefined;
   const ready = new Set<Worker>();
+  let exits: number[] = []; // times of the recent deaths of serving workers
   let announced = false;
 
   const fork = () => {
@@ -68,8 +77,11 @@ export async function runCluster(): Promise<void> {
         void stop(1);
         return;
       }
-      log(50, `worker ${worker.id} (pid ${worker.process.pid}) exited (code ${code}, signal ${signal}): starting another`);
-      fork();
+      const now = Date.now();
+      exits = [...exits.filter((t) => now - t < CRASH_WINDOW_MS), now];
+      const delay = restartDelayMs(exits.length);
+      log(50, `worker ${worker.id} (pid ${worker.process.pid}) exited (code ${code}, signal ${signal}): starting another${delay ? ` in ${delay / 1000} s (${exits.length} exits in the last minute)` : ''}`);
+      setTimeout(() => stopping || fork(), delay);
     });
   };
 
