@@ -63,7 +63,12 @@ export class PreTripInspectionsService {
           escortId: w.escortId,
         });
       }
-      const [latest]: { id: string }[] = await m.query(`SELECT id FROM pre_trip_inspections WHERE waybill_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1`, [w.id]);
+      // The previous latest, and the time of this record taken under the waybill's lock (not now(), the start of the
+      // transaction): records of one waybill are then ordered as they were made, which is how the check finds the latest.
+      const [{ latest, recordedAt }]: { latest: string | null; recordedAt: Date }[] = await m.query(
+        `SELECT (SELECT id FROM pre_trip_inspections WHERE waybill_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1) AS latest, clock_timestamp() AS "recordedAt"`,
+        [w.id],
+      );
       // Stored in PRE_TRIP_ITEMS order, whatever order they were sent in.
       const items: PreTripItemResult[] = PRE_TRIP_ITEM_KEYS.map((key) => input.items.find((i) => i.key === key)!).map((i) => ({ key: i.key, ok: i.ok, note: i.note ?? null }));
       const saved = await m.save(PreTripInspection, {
@@ -79,8 +84,9 @@ export class PreTripInspectionsService {
         briefedPersonIds: input.briefing.personIds,
         briefedAt: input.briefing.briefedAt,
         briefingNote: input.briefing.note ?? null,
-        supersedesId: latest?.id ?? null,
+        supersedesId: latest,
         recordedByUserId: p.userId,
+        recordedAt,
       });
       await this.audit.record(
         { userId: p.userId, apiKeyId: p.apiKeyId, requestId },
