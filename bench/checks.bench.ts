@@ -1,7 +1,7 @@
 // Pre-loading check benchmark: `npm run bench:checks` (see bench/README.md). Starts the real app in this process on
 // a fresh database, builds one shipper, carrier (licensed, vehicles with terminals reporting, tanks, crews),
 // consignee and loading site with its loading manager through the HTTP API, issues waybills of three goods lines
-// each, then runs the full rule evaluation (POST /loading-checks) on them:
+// each (the carrier's pre-trip inspection of each recorded, for PL-26), then runs the full rule evaluation (POST /loading-checks) on them:
 //   1. BENCH_CHECK_WARMUP checks at BENCH_CONCURRENCY clients, unmeasured (JIT warm-up),
 //   2. BENCH_CHECKS checks at BENCH_CONCURRENCY clients in a closed loop (each client sends its next check when
 //      its last one is answered): checks/s, latency percentiles, CPU and SQL statements per check,
@@ -120,6 +120,13 @@ async function world(http: HttpClient, b: Pick<BenchApp, 'adminPassword'>) {
     await http.ok('POST', '/terminals', { phone: `01370000${String(1000 + i)}`, vehicleId: vehicle.id }, carrier.token);
     dispatches.push({ vehicleId: vehicle.id, trailerId: trailer.id, tankId: tank.id, driverId: driver.id, escortId: escort.id });
   }
+  // The carrier's safety officer, who makes every pre-trip inspection (Order 29 art. 25, PL-26).
+  const inspector = await http.ok(
+    'POST',
+    '/people',
+    { name: '基准安全员', idNumber: idWithCheck('15020319790405135'), categories: ['escort'], qualificationValidUntil: '2035-01-01' },
+    carrier.token,
+  );
   const place = (token: string, kind: string, lat: number, lon: number, regionCode: string) =>
     http.ok('POST', '/places', { kind, name: `${kind}-bench`, address: 'bench', regionCode, lat, lon, radiusM: 500 }, token);
   const origin = await place(site.token, 'loading_site', 39.6, 109.8, '150627');
@@ -130,7 +137,7 @@ async function world(http: HttpClient, b: Pick<BenchApp, 'adminPassword'>) {
     { name: '基准装卸', idNumber: idWithCheck('15062719790405123'), categories: ['loading_manager'], qualificationValidUntil: '2035-01-01' },
     site.token,
   );
-  return { shipper, carrier, consignee, site, dispatches, origin, destination, operatorId: operator.id as string };
+  return { shipper, carrier, consignee, site, dispatches, origin, destination, operatorId: operator.id as string, inspectorId: inspector.id as string };
 }
 
 // The terminals report: every vehicle's latest fix is fresh, as the ingest pipeline would leave it (PL-25).
@@ -160,7 +167,18 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
   const stopFresh = await keepTerminalsFresh(b.databaseUrl);
 
   const total = CONFIG.warmup + CONFIG.checks + CONFIG.openChecks;
-  log(`issuing ${total} waybills of ${LINES.length} lines`);
+  log(`issuing ${total} waybills of ${LINES.length} lines, each with its pre-trip inspection`);
+  // Made now: a check on another Shanghai calendar day than its inspection fails PL-26, so a run that crosses
+  // midnight in China (16:00 UTC) fails the checks after it.
+  const preTrip = (d: (typeof w.dispatches)[number]) => {
+    const at = new Date().toISOString();
+    return {
+      inspectorId: w.inspectorId,
+      inspectedAt: at,
+      items: ['vehicle', 'tank_container', 'equipment', 'satellite_terminal'].map((key) => ({ key, ok: true })),
+      briefing: { personIds: [d.driverId, d.escortId], briefedAt: at },
+    };
+  };
   const issueJobs: Job[] = Array.from({ length: total }, (_, i) => [
     {
       method: 'POST',
@@ -182,6 +200,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
     },
     { method: 'POST', path: '/waybills/{0.id}/dispatch', body: w.dispatches[i % w.dispatches.length], token: w.carrier.token, expect: 200 },
     { method: 'POST', path: '/waybills/{0.id}/issue', token: w.shipper.token, expect: 200, keepBody: true },
+    { method: 'POST', path: '/waybills/{0.id}/pre-trip-inspections', body: preTrip(w.dispatches[i % w.dispatches.length]!), token: w.carrier.token, expect: 201 },
   ]);
   // Set-up, not measured: at 10 clients, so that a loaded machine does not time out the app's pool here.
   const issued = await load.run(issueJobs, 10);

@@ -18,6 +18,7 @@ import { IdempotencyKey } from '../common/idempotency-key.entity.js';
 import { GoodsAddition } from '../dangerous-goods/goods-addition.entity.js';
 import { Permit } from '../waybills/permit.entity.js';
 import { Place } from '../waybills/place.entity.js';
+import { PreTripInspection } from '../waybills/pre-trip-inspection.entity.js';
 import { WaybillEvent } from '../waybills/waybill-event.entity.js';
 import { WaybillLine } from '../waybills/waybill-line.entity.js';
 import { WaybillVersion } from '../waybills/waybill-version.entity.js';
@@ -57,6 +58,7 @@ export const ENTITIES = [
   WaybillLine,
   WaybillEvent,
   WaybillVersion,
+  PreTripInspection,
   LoadingCheck,
   CheckPhoto,
   CheckRuleSetting,

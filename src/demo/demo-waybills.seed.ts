@@ -10,10 +10,13 @@ import { FleetService } from '../vehicles/fleet.service.js';
 import { idNumberCheckCharacter } from '../vehicles/id-number.rules.js';
 import { SIMULATOR_ROUTES } from '../tracking/simulator/simulator.routes.js';
 import { PlacesService } from '../waybills/places.service.js';
+import { PRE_TRIP_ITEM_KEYS } from '../waybills/pre-trip-inspection.rules.js';
+import { PreTripInspectionsService } from '../waybills/pre-trip-inspections.service.js';
 import { WaybillsService } from '../waybills/waybills.service.js';
 
 // Demo waybills from the Ordos methanol loading station to the Hohhot chemical park, in several states: a draft,
-// an issued one waiting for its check, one in transit, one closed, one in discrepancy and one cancelled.
+// an issued one waiting for its check, one in transit, one closed, one in discrepancy and one cancelled. The carrier
+// records its pre-trip inspection and safety briefing (Order 29 art. 25, PL-26) on the day of each trip that loads.
 
 // The Ordos → Hohhot corridor of the simulated terminals, so that the demo vehicles drive inside their waybills'
 // planned route.
@@ -89,6 +92,16 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
     await waybills.dispatch(carrier, w.id, dispatch);
     return waybills.issue(shipper, w.id);
   };
+  // The carrier's safety man 周明 inspects; the trip's driver and escort are briefed. failed: items found wrong.
+  const [inspector] = await ds.query(`SELECT id FROM people WHERE name = '周明' AND organisation_id = $1`, [carrier.organisationId]);
+  const preTrips = app.get(PreTripInspectionsService);
+  const preTrip = (id: string, at: Date, failed: Partial<Record<(typeof PRE_TRIP_ITEM_KEYS)[number], string>> = {}) =>
+    preTrips.record(carrier, id, {
+      inspectorId: inspector.id,
+      inspectedAt: at,
+      items: PRE_TRIP_ITEM_KEYS.map((key) => (failed[key] ? { key, ok: false, note: failed[key] } : { key, ok: true })),
+      briefing: { personIds: [dispatch.driverId, dispatch.escortId], briefedAt: at, note: '告知路线、天气、货物危险特性和应急处置要点' },
+    });
   const load = async (id: string, qty: number) => {
     await waybills.transitionAs(id, 'check-pass', 'loader', { principal: loader }, { note: '演示数据：查验通过' });
     await waybills.transitionAs(id, 'start-loading', 'loader', { principal: loader });
@@ -98,14 +111,17 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   await draft(day(2, 8), methanol); // draft
   await issue(day(1, 8), methanol); // issued, waiting for its check
   const moving = await issue(day(0, 9), methanol); // in transit
+  await preTrip(moving.id, day(0, 8));
   await load(moving.id, 27.96);
   await waybills.transition(carrier, moving.id, { action: 'depart' });
   const done = await issue(day(-2, 8), diesel); // closed
+  await preTrip(done.id, day(-2, 7));
   await load(done.id, 25);
   await waybills.transition(carrier, done.id, { action: 'depart' });
   await waybills.transition(carrier, done.id, { action: 'arrive' });
   await waybills.deliver(consignee, done.id, { lines: [{ lineNo: 1, receivedQuantity: 24.97 }], sealsIntact: true });
   const short = await issue(day(-1, 8), methanol); // discrepancy (methanol in a tank: zero tolerance)
+  await preTrip(short.id, day(-1, 7));
   await load(short.id, 28);
   await waybills.transition(carrier, short.id, { action: 'depart' });
   await waybills.transition(carrier, short.id, { action: 'arrive' });
@@ -113,7 +129,8 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   const dropped = await issue(day(3, 8), diesel); // cancelled
   await waybills.transition(shipper, dropped.id, { action: 'cancel', note: '客户取消订单' });
 
-  // Pre-loading checks at the gate: one that passes and one that fails for several reasons.
+  // Pre-loading checks at the gate: one that passes and one that fails for several reasons, PL-26 among them (the
+  // carrier's inspection found the satellite terminal without a fix).
   const first17 = '15062719790405121';
   const operator = (await app.get(FleetService).createPerson(loader, {
     name: '陈装卸',
@@ -131,11 +148,14 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
     [main.id, DEMO_ROUTE[0]![0], DEMO_ROUTE[0]![1]],
   );
   const ready = await issue(day(0, 14), diesel);
+  await preTrip(ready.id, new Date());
   await checks.start(loader, { waybillNumber: ready.number, operatorId: operator.id, checklist }); // passes
   const [expired] = await ds.query(`SELECT id, usual_tank_id FROM vehicles WHERE plate_number = '蒙B34567' AND status = 'active'`);
   const refused = await draft(day(0, 16), diesel);
   await waybills.dispatch(carrier, refused.id, { vehicleId: expired.id, tankId: expired.usual_tank_id, driverId: main.usual_driver_id, escortId: main.usual_escort_id });
   const refusedIssued = await waybills.issue(shipper, refused.id);
-  // Fails: road transport certificate expired, tank inspection overdue, last cargo not cleaned, no terminal data.
+  await preTrip(refusedIssued.id, new Date(), { satellite_terminal: '终端无定位信号' });
+  // Fails: road transport certificate expired, tank inspection overdue, last cargo not cleaned, no terminal data, and
+  // the pre-trip inspection's failed item (PL-26).
   await checks.start(loader, { waybillNumber: refusedIssued.number, operatorId: operator.id, checklist });
 }

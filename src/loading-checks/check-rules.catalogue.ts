@@ -38,7 +38,6 @@ export const GATE_CHECKLIST_KEYS = [
   'sds_label',
   'vehicle_marking',
   'emergency_equipment',
-  'pretrip_record',
   'security_plan',
   'closures_after_loading',
 ] as const;
@@ -89,11 +88,6 @@ const ITEMS: Record<GateChecklistKey, ChecklistItemDef> = {
   emergency_equipment: {
     key: 'emergency_equipment',
     label: { zh: '随车应急器材、个人防护用品和危险货物道路运输安全卡齐全', en: 'Emergency equipment, PPE and the dangerous-goods road transport safety card on board' },
-    phase: 'pre_loading',
-  },
-  pretrip_record: {
-    key: 'pretrip_record',
-    label: { zh: '承运人本趟出车前检查记录和安全告知已完成', en: "Carrier's pre-trip inspection record and safety briefing exist for this trip" },
     phase: 'pre_loading',
   },
   security_plan: {
@@ -444,14 +438,14 @@ export const CHECK_RULES: readonly CheckRule[] = [
     id: 'PL-26',
     title: { zh: '承运人出车前检查与安全告知', en: 'Carrier’s pre-trip inspection and safety briefing' },
     description: {
-      zh: '本趟出车前检查记录和对驾驶员、押运员的安全告知已完成。Hazway 尚无承运人出车检查数据，由查验人员核对。',
-      en: 'The carrier’s pre-trip inspection record and the crew’s safety briefing exist for this trip. Hazway holds no such records yet, so a person at the gate confirms them.',
+      zh: '承运人当日登记了本运单的出车前检查（车辆、罐体/罐箱、安全与应急器材、卫星定位装置均合格，且为运单当前所载车辆）和对运单当前驾驶员、押运员的安全告知（POST /waybills/:id/pre-trip-inspections）。以最新一条记录为准。',
+      en: 'The carrier recorded today, for this waybill, a pre-trip inspection (vehicle, tank/container, safety and emergency equipment, satellite terminal all passed, of the vehicles the waybill names now) and the safety briefing of the waybill’s current driver and escort (POST /waybills/:id/pre-trip-inspections). The latest record counts.',
     },
     source: 'Order 29 art. 25 [V]',
     sourceStatus: 'verified',
+    sourceNote: '"Today" is the calendar day in Asia/Shanghai of the inspection and of the briefing.',
     defaultSeverity: 'block',
-    kind: 'manual',
-    checklistItem: item('pretrip_record'),
+    kind: 'automatic',
   }),
   rule({
     id: 'PL-27',

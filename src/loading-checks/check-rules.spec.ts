@@ -18,10 +18,12 @@ import {
   type CheckLine,
   type CheckPermit,
   type CheckPerson,
+  type CheckPreTrip,
   type CheckSnapshot,
   type CheckTank,
   type CheckVehicle,
 } from './check-rules.js';
+import { PRE_TRIP_ITEM_KEYS } from '../waybills/pre-trip-inspection.rules.js';
 
 // ---- fixtures: a tractor + tank semi-trailer of sulphuric acid from an Ordos loading site, everything in order
 
@@ -124,10 +126,28 @@ const waybill = (now: Date, over: Partial<WaybillPart> = {}): WaybillPart => ({
   ...over,
 });
 
-// Derived fields (terminal fix, planned arrival) follow `now`, so that moving the clock moves only the thing tested.
+// The carrier's pre-trip record (PL-26) as it covers a snapshot: made at `now` (the same Shanghai day, whatever the
+// clock), every item passed, of the snapshot's vehicles, the snapshot's driver and escort briefed.
+const PRE_TRIP_ITEMS_OK = PRE_TRIP_ITEM_KEYS.map((key) => ({ key, ok: true, note: null }));
+const preTripOf = (s: Omit<CheckSnapshot, 'preTrip'>, over: Partial<CheckPreTrip> = {}): CheckPreTrip => ({
+  id: 'pt-1',
+  inspectorId: 'p-safety',
+  inspectedAt: s.now,
+  items: PRE_TRIP_ITEMS_OK,
+  briefedPersonIds: [s.driver?.id, s.escort?.id].filter((x): x is string => !!x),
+  briefedAt: s.now,
+  vehicleId: s.vehicle?.id ?? null,
+  trailerId: s.trailer?.id ?? null,
+  tankId: s.tank?.id ?? null,
+  recordedAt: s.now,
+  ...over,
+});
+
+// Derived fields (terminal fix, planned arrival, pre-trip record) follow `now` and the vehicles and crew, so that
+// moving the clock moves only the thing tested.
 function snapshot(over: Partial<CheckSnapshot> = {}): CheckSnapshot {
   const now = over.now ?? NOW;
-  return {
+  const s: Omit<CheckSnapshot, 'preTrip'> = {
     now,
     site: SITE,
     operator: OPERATOR,
@@ -146,6 +166,7 @@ function snapshot(over: Partial<CheckSnapshot> = {}): CheckSnapshot {
     terminal: { lastFixAt: new Date(now.getTime() - 60_000), alarmBits: 0, online: true },
     ...over,
   };
+  return { ...s, preTrip: over.preTrip !== undefined ? over.preTrip : preTripOf(s) };
 }
 const withWaybill = (over: Partial<WaybillPart>, rest: Partial<CheckSnapshot> = {}) => snapshot({ ...rest, waybill: waybill(rest.now ?? NOW, over) });
 
@@ -208,7 +229,6 @@ const ALL_CONFIRMED = {
   sds_label: { ok: true },
   vehicle_marking: { ok: true },
   emergency_equipment: { ok: true },
-  pretrip_record: { ok: true },
   security_plan: { ok: true },
 };
 
@@ -267,7 +287,7 @@ describe('CHECK_RULES', () => {
   });
 
   it('should give every manual rule a checklist item and mark PL-33 as the record', () => {
-    expect(CHECK_RULES.filter((r) => r.kind === 'manual').map((r) => r.id)).toEqual(['PL-07', 'PL-16', 'PL-17', 'PL-23', 'PL-24', 'PL-26', 'PL-32']);
+    expect(CHECK_RULES.filter((r) => r.kind === 'manual').map((r) => r.id)).toEqual(['PL-07', 'PL-16', 'PL-17', 'PL-23', 'PL-24', 'PL-32']);
     for (const r of CHECK_RULES.filter((r) => r.kind === 'manual')) expect(r.checklistItem).toBeDefined();
     expect(CHECK_RULES.filter((r) => r.kind === 'record').map((r) => r.id)).toEqual(['PL-33']);
   });
@@ -330,7 +350,7 @@ describe('evaluateCheck', () => {
     const e = evaluateCheck(snapshot());
     expect(e.outcome).toBe('pass');
     expect(e.results.filter((r) => ['fail', 'warn'].includes(r.status))).toEqual([]);
-    expect(e.manualPending).toEqual(['PL-07', 'PL-10', 'PL-16', 'PL-17', 'PL-18', 'PL-23', 'PL-24', 'PL-26']);
+    expect(e.manualPending).toEqual(['PL-07', 'PL-10', 'PL-16', 'PL-17', 'PL-18', 'PL-23', 'PL-24']);
     expect(e.results.map((r) => r.ruleId)).toEqual(CHECK_RULE_IDS.filter((id) => id !== 'PL-33'));
   });
 
@@ -702,22 +722,107 @@ describe('PL-15 last cargo', () => {
   });
 });
 
-describe('PL-16, PL-17, PL-23, PL-24, PL-26 (manual)', () => {
+describe('PL-16, PL-17, PL-23, PL-24 (manual)', () => {
   it.each<[CheckRuleId, keyof typeof ALL_CONFIRMED]>([
     ['PL-16', 'goods_match'],
     ['PL-17', 'packages_ok'],
     ['PL-23', 'vehicle_marking'],
     ['PL-24', 'emergency_equipment'],
-    ['PL-26', 'pretrip_record'],
   ])('%s should wait for %s, then pass or fail on the answer', (id, key) => {
     expect(status(snapshot(), id)).toBe('manual_pending');
     expect(status(snapshot({ confirmations: { [key]: { ok: true } } }), id)).toBe('pass');
     expect(status(snapshot({ confirmations: { [key]: { ok: false } } }), id)).toBe('fail');
   });
 
-  it('should ask for GB 20300 plates with highly toxic goods, and say PL-26 has no data yet', () => {
+  it('should ask for GB 20300 plates with highly toxic goods', () => {
     expect(result(toxic(), 'PL-23').messageEn).toContain('GB 20300 plates required');
-    expect(result(snapshot(), 'PL-26').messageZh).toContain('Hazway 尚无承运人出车前检查数据');
+  });
+});
+
+describe("PL-26 the carrier's pre-trip inspection and safety briefing", () => {
+  const base = snapshot();
+  const withRecord = (over: Partial<CheckPreTrip> | null, rest: Partial<CheckSnapshot> = {}) => {
+    const s = snapshot(rest);
+    return { ...s, preTrip: over === null ? null : preTripOf(s, over) };
+  };
+
+  it('should be decided from data, with no gate checklist item', () => {
+    expect(CHECK_RULES_BY_ID['PL-26']).toMatchObject({ kind: 'automatic', defaultSeverity: 'block', severityConfigurable: false });
+    expect(CHECK_RULES_BY_ID['PL-26'].checklistItem).toBeUndefined();
+    expect(GATE_CHECKLIST.flatMap((i) => i.ruleIds)).not.toContain('PL-26');
+  });
+
+  it('should pass a record of today, every item passed, briefing the driver and the escort, and say what it used', () => {
+    const r = result(base, 'PL-26');
+    expect(r.status).toBe('pass');
+    expect(r.messageZh).toContain('王强、李娜已接受安全告知');
+    expect(r.messageEn).toContain('passed every item');
+    expect(r.evidence).toMatchObject({
+      today: '2026-11-29',
+      driverId: DRIVER.id,
+      escortId: ESCORT.id,
+      record: { id: 'pt-1', inspectorId: 'p-safety', inspectedDay: '2026-11-29', briefedPersonIds: [DRIVER.id, ESCORT.id], vehicleId: VEHICLE.id, tankId: TANK.id },
+    });
+  });
+
+  it('should fail without a record, in both languages', () => {
+    const s = withRecord(null);
+    expect(result(s, 'PL-26')).toMatchObject({ status: 'fail', evidence: { record: null } });
+    expect(codes(s, 'PL-26')).toEqual(['PRETRIP_RECORD_MISSING']);
+    expect(result(s, 'PL-26').messageZh).toContain('未登记本趟出车前检查');
+    expect(result(s, 'PL-26').messageEn).toContain('No carrier');
+    expect(evaluateCheck(s, {}).outcome).toBe('fail');
+  });
+
+  it('should fail a record of yesterday 23:59 at a check at 00:01 (Shanghai days), and pass one of 00:00', () => {
+    const now = at('2026-11-30T00:01:00+08:00');
+    const late = at('2026-11-29T23:59:00+08:00');
+    const s = withRecord({ inspectedAt: late, briefedAt: late }, { now });
+    expect(result(s, 'PL-26').status).toBe('fail');
+    expect(codes(s, 'PL-26')).toEqual(['PRETRIP_NOT_TODAY', 'BRIEFING_NOT_TODAY']);
+    expect(result(s, 'PL-26').evidence).toMatchObject({ today: '2026-11-30', record: { inspectedDay: '2026-11-29' } });
+    const midnight = at('2026-11-30T00:00:00+08:00');
+    expect(status(withRecord({ inspectedAt: midnight, briefedAt: midnight }, { now }), 'PL-26')).toBe('pass');
+  });
+
+  it('should fail a briefing given on another day than the inspection', () => {
+    expect(codes(withRecord({ briefedAt: at('2026-11-28T18:00:00+08:00') }), 'PL-26')).toEqual(['BRIEFING_NOT_TODAY']);
+  });
+
+  it('should fail a failed item, naming it and its note', () => {
+    const items = PRE_TRIP_ITEMS_OK.map((i) => (i.key === 'satellite_terminal' ? { ...i, ok: false, note: '终端无信号' } : i));
+    const s = withRecord({ items });
+    expect(result(s, 'PL-26').status).toBe('fail');
+    expect(codes(s, 'PL-26')).toEqual(['PRETRIP_ITEM_FAILED']);
+    expect(result(s, 'PL-26').messageZh).toBe('出车前检查不合格：卫星定位装置工作正常：终端无信号');
+    expect(result(s, 'PL-26').messageEn).toBe('Pre-trip inspection failed: Satellite positioning terminal working: 终端无信号');
+  });
+
+  it('should fail a briefing that misses the escort', () => {
+    const s = withRecord({ briefedPersonIds: [DRIVER.id] });
+    expect(codes(s, 'PL-26')).toEqual(['BRIEFING_MISSING_PERSON']);
+    expect(result(s, 'PL-26').evidence.problems).toEqual([{ code: 'BRIEFING_MISSING_PERSON', role: 'escort', personId: ESCORT.id }]);
+    expect(result(s, 'PL-26').messageZh).toBe('押运员李娜未接受本趟安全告知');
+  });
+
+  it('should fail after the crew was substituted: the old briefing does not cover the new driver', () => {
+    const substitute = { ...DRIVER, id: 'p-driver-2', name: '张伟' };
+    const s = { ...snapshot({ driver: substitute }), preTrip: preTripOf(base) };
+    expect(codes(s, 'PL-26')).toEqual(['BRIEFING_MISSING_PERSON']);
+    expect(result(s, 'PL-26').messageEn).toBe("driver 张伟 was not given this trip's safety briefing");
+    // briefed again, with the substitute: covered
+    expect(status(snapshot({ driver: substitute }), 'PL-26')).toBe('pass');
+  });
+
+  it('should fail an inspection of another vehicle or tank than the waybill names now', () => {
+    const s = { ...snapshot({ tank: { ...TANK, id: 'tank-2' } }), preTrip: preTripOf(base) };
+    expect(codes(s, 'PL-26')).toEqual(['PRETRIP_VEHICLE_CHANGED']);
+    expect(result(s, 'PL-26').evidence.problems).toEqual([{ code: 'PRETRIP_VEHICLE_CHANGED', fields: ['tankId'] }]);
+  });
+
+  it('should read a record as stored in a snapshot (times as ISO text)', () => {
+    const stored = JSON.parse(JSON.stringify(base)) as CheckSnapshot;
+    expect(status({ ...base, preTrip: stored.preTrip }, 'PL-26')).toBe('pass');
   });
 });
 

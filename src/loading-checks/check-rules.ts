@@ -12,6 +12,8 @@ import { normalisePlate } from '../vehicles/plate.rules.js';
 import type { Tank } from '../vehicles/tank.entity.js';
 import type { Vehicle } from '../vehicles/vehicle.entity.js';
 import type { Permit } from '../waybills/permit.entity.js';
+import type { PreTripInspection } from '../waybills/pre-trip-inspection.entity.js';
+import { preTripProblems } from '../waybills/pre-trip-inspection.rules.js';
 import { permitMatches, routeProblem, type PermitProblem } from '../waybills/permits.rules.js';
 import type { LineFlags, QuantityUnit } from '../waybills/waybill-line.entity.js';
 import type { Waybill } from '../waybills/waybill.entity.js';
@@ -112,9 +114,16 @@ export type OnVehicleGoods = { ref: string; unNumber: string; labels: string[]; 
 
 export type GateConfirmation = { ok: boolean; note?: string };
 
+// The waybill's latest pre-trip inspection and safety briefing by the carrier (PL-26); null when none is recorded.
+export type CheckPreTrip = Pick<
+  PreTripInspection,
+  'id' | 'inspectorId' | 'inspectedAt' | 'items' | 'briefedPersonIds' | 'briefedAt' | 'vehicleId' | 'trailerId' | 'tankId' | 'recordedAt'
+>;
+
 // Gathered by the service in a few queries: the waybill with its lines; vehicle, trailer and tank by id; driver,
 // escort and the operator's person record; carrier organisation and licence; shipper, consignee and site
-// organisations; permits by waybill.permitIds; blacklist entries by subject ids; the terminal's latest position.
+// organisations; permits by waybill.permitIds; blacklist entries by subject ids; the terminal's latest position;
+// the waybill's latest pre-trip inspection.
 export type CheckSnapshot = {
   now: Date;
   today?: string; // YYYY-MM-DD in Asia/Shanghai; derived from `now` when absent
@@ -141,6 +150,7 @@ export type CheckSnapshot = {
   permits: CheckPermit[];
   blacklist: CheckBlacklistEntry[];
   terminal: TerminalStatus | null;
+  preTrip: CheckPreTrip | null;
   goodsOnVehicle?: OnVehicleGoods[];
   confirmations?: Partial<Record<GateChecklistKey, GateConfirmation>>;
 };
@@ -884,6 +894,42 @@ function pl25({ s }: Ctx): Verdict {
   return judged(terminalProblems(s), `车辆${s.vehicle?.plateNumber ?? ''}车载终端在线，定位正常，无故障报警`, `Vehicle ${s.vehicle?.plateNumber ?? ''}'s terminal is online with a recent fix and no fault alarm`, terminalEvidence(s));
 }
 
+// ---- PL-26 carrier's pre-trip inspection and safety briefing (Order 29 art. 25)
+
+function pl26({ s, today }: Ctx): Verdict {
+  const r = s.preTrip;
+  const iso = (d: Date | string) => new Date(d).toISOString();
+  const evidence = {
+    today,
+    driverId: s.driver?.id ?? null,
+    escortId: s.escort?.id ?? null,
+    record: r
+      ? {
+          id: r.id,
+          inspectorId: r.inspectorId,
+          inspectedAt: iso(r.inspectedAt),
+          inspectedDay: shanghaiDate(new Date(r.inspectedAt)),
+          items: r.items,
+          briefedPersonIds: r.briefedPersonIds,
+          briefedAt: iso(r.briefedAt),
+          vehicleId: r.vehicleId,
+          trailerId: r.trailerId,
+          tankId: r.tankId,
+          recordedAt: iso(r.recordedAt),
+        }
+      : null,
+  };
+  const trip = { driver: s.driver, escort: s.escort, vehicleId: s.vehicle?.id ?? null, trailerId: s.trailer?.id ?? null, tankId: s.tank?.id ?? null };
+  const problems = preTripProblems(r && { ...r, inspectedAt: new Date(r.inspectedAt), briefedAt: new Date(r.briefedAt) }, trip, today);
+  const briefed = compact([s.driver, s.escort]);
+  return judged(
+    problems,
+    `承运人已于${r ? shanghaiTime(new Date(r.inspectedAt)) : ''}完成出车前检查，各项合格；${briefed.map((p) => p.name).join('、')}已接受安全告知`,
+    `The carrier's pre-trip inspection of ${r ? shanghaiTime(new Date(r.inspectedAt)) : ''} passed every item; ${briefed.map((p) => p.name).join(', ')} briefed`,
+    evidence,
+  );
+}
+
 // ---- PL-28 route
 
 // The planned route must stay within this distance of the permit's route (DOMAIN.md 3.1(c) TR-06: permit routes 200 m).
@@ -1030,7 +1076,7 @@ const EVALUATORS: Record<Exclude<CheckRuleId, 'PL-33'>, (ctx: Ctx) => Verdict> =
   'PL-23': manualRule('PL-23', gb20300),
   'PL-24': manualRule('PL-24'),
   'PL-25': pl25,
-  'PL-26': manualRule('PL-26', () => ({ zh: 'Hazway 尚无承运人出车前检查数据', en: "Hazway holds no carrier pre-trip records yet" })),
+  'PL-26': pl26,
   'PL-27': pl27,
   'PL-28': pl28,
   'PL-29': pl29,

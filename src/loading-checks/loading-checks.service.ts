@@ -18,6 +18,7 @@ import { Person } from '../vehicles/person.entity.js';
 import { Tank } from '../vehicles/tank.entity.js';
 import { Vehicle } from '../vehicles/vehicle.entity.js';
 import { Permit } from '../waybills/permit.entity.js';
+import { PreTripInspection } from '../waybills/pre-trip-inspection.entity.js';
 import { QrKeysService } from '../waybills/qr-keys.service.js';
 import { Waybill } from '../waybills/waybill.entity.js';
 import { WaybillLine } from '../waybills/waybill-line.entity.js';
@@ -48,6 +49,7 @@ type Gathered = {
   _permits: Record<string, unknown>[] | null;
   _blacklist: Record<string, unknown>[] | null;
   _terminal: TerminalRow | null;
+  _preTrip: Record<string, unknown> | null;
   _severities: Partial<Record<string, Severity>> | null;
   _lastEvent: { seq: number; hash: string } | null;
 };
@@ -61,6 +63,7 @@ type Records = {
   permits: Permit[];
   blacklist: BlacklistEntry[];
   terminal: TerminalRow | null;
+  preTrip: PreTripInspection | null;
 };
 const parseTimestamptz = pg.types.getTypeParser(1184, 'text') as (text: string) => Date;
 
@@ -122,7 +125,7 @@ export class LoadingChecksService {
     const m = this.ds.manager;
     const [row]: (Waybill & Gathered)[] = await m.query(this.gatherSql(), [number, input.operatorId, p.organisationId, isAdmin(p)]);
     if (!row || (!isAdmin(p) && row.loadingSiteId !== p.organisationId) || row.status === 'draft') throw NOT_FOUND();
-    const { placeRegions, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _severities, _lastEvent, ...w } = row;
+    const { placeRegions, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _preTrip, _severities, _lastEvent, ...w } = row;
     // A second operator checking at the same moment gets the outcome the first one produced (the check commits
     // with the waybill's move, so the state read above comes with it).
     if (w.status !== 'issued' && w.status !== 'check_failed') {
@@ -144,6 +147,7 @@ export class LoadingChecksService {
       permits: rows(Permit, _permits),
       blacklist: rows(BlacklistEntry, _blacklist),
       terminal: _terminal,
+      preTrip: _preTrip ? entityFromJson(m, PreTripInspection, _preTrip) : null,
     };
     const snapshot = this.snapshot(p, w as Waybill, input, qrValid, qrVersion, records);
     const severities = _severities ?? {};
@@ -216,7 +220,7 @@ export class LoadingChecksService {
   }
 
   // The one read of a check: the waybill row by its number (the number never changes), the regions of its places
-  // (for the live announcement), every record the rules look at as JSON (entityJsonColumns, turned back into rows
+  // (for the live announcement), every record the rules look at as JSON (the latest pre-trip inspection among them) (entityJsonColumns, turned back into rows
   // as find() gives them), the rule settings, and the waybill's latest event (the new one chains on it).
   // $1 number, $2 operator id, $3 the principal's organisation, $4 whether the principal is an administrator.
   private gatherSql(): string {
@@ -244,6 +248,7 @@ export class LoadingChecksService {
                                            lp.received_at::text AS "receivedAt", lp.vehicle_id IS NOT NULL AS "hasPosition"
                                       FROM terminals t LEFT JOIN vehicle_latest_positions lp ON lp.vehicle_id = w.vehicle_id
                                      WHERE t.vehicle_id = w.vehicle_id AND t.status = 'active' LIMIT 1) x) AS "_terminal",
+       (SELECT row_to_json(x) FROM (${j(PreTripInspection, 'pt')} WHERE pt.waybill_id = w.id ORDER BY pt.recorded_at DESC, pt.id DESC LIMIT 1) x) AS "_preTrip",
        (SELECT json_object_agg(s.rule_id, s.severity) FROM check_rule_settings s) AS "_severities",
        (SELECT json_build_object('seq', e.seq, 'hash', e.hash) FROM waybill_events e WHERE e.waybill_id = w.id ORDER BY e.seq DESC LIMIT 1) AS "_lastEvent"
   FROM waybills w WHERE w.number = $1`);
@@ -313,6 +318,7 @@ export class LoadingChecksService {
       permits,
       blacklist: entries,
       terminal: terminalStatus(r.terminal),
+      preTrip: r.preTrip,
       confirmations: Object.fromEntries(input.checklist.map((c) => [c.key, { ok: c.ok, note: c.note }])),
     };
   }

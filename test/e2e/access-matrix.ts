@@ -359,6 +359,22 @@ export const MATRIX: Record<string, Entry> = {
   'GET /waybills/{id}/events/verify': { scoped: true, allow: waybillReader(true), call: (c) => ({ path: `/waybills/${c.w.issuedWaybill.id}/events/verify` }) },
   'GET /waybills/{id}/document': { scoped: true, allow: waybillReader(true), call: (c) => ({ path: `/waybills/${c.w.issuedWaybill.id}/document` }) },
   'GET /waybills/{id}/print': { scoped: true, allow: waybillReader(true), call: (c) => ({ path: `/waybills/${c.w.issuedWaybill.id}/print` }) },
+  // The carrier's pre-trip inspection (PL-26): recorded by the waybill's carrier (org_admin / carrier users), read by
+  // everyone who sees the waybill. Its driver inspects and is briefed alone: a complete, valid record.
+  'POST /waybills/{id}/pre-trip-inspections': {
+    scoped: true,
+    allow: (a, t) => isAdmin(a) || actsFor(a, t, 'carrier', 'carrier'),
+    call: (c) => ({
+      path: `/waybills/${c.w.issuedWaybill.id}/pre-trip-inspections`,
+      body: {
+        inspectorId: c.w.driverId,
+        inspectedAt: new Date().toISOString(),
+        items: ['vehicle', 'tank_container', 'equipment', 'satellite_terminal'].map((key) => ({ key, ok: true })),
+        briefing: { personIds: [c.w.driverId], briefedAt: new Date().toISOString() },
+      },
+    }),
+  },
+  'GET /waybills/{id}/pre-trip-inspections': { scoped: true, allow: waybillReader(true), call: (c) => ({ path: `/waybills/${c.w.issuedWaybill.id}/pre-trip-inspections` }) },
   'GET /public/waybill-key': { scoped: false, allow: anyone, call: () => ({ path: '/public/waybill-key' }) },
   'POST /public/verify': { scoped: true, allow: anyone, call: (c) => ({ path: '/public/verify', body: { qr: c.w.issuedWaybill.qr } }) },
   'GET /public/verify': { scoped: true, allow: anyone, call: (c) => ({ path: '/public/verify', query: { qr: c.w.issuedWaybill.qr } }) },

@@ -8,10 +8,11 @@ import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { DESKTOP, describeWithBrowser, horizontalOverflow, launchBrowser, PHONE, screenshot, signIn, watchErrors, type TestBrowser } from '../helpers/browser.js';
 import { consoleWorld, reportAt, waybillOnTheRoad, type ConsoleWorld } from '../helpers/console-world.js';
 import { PASSWORD } from '../helpers/fixtures.js';
-import { issuedWaybill } from '../helpers/waybill-world.js';
+import { readyWaybill } from '../helpers/waybill-world.js';
 
 // The loading gate on a phone: the waybill from a photo of its QR, the checklist, a failed check with its reasons,
-// the fix, a passing check, then loading with quantities and seals.
+// the fix, a passing check, then loading with quantities and seals. The carrier has recorded its pre-trip
+// inspection of every waybill here (PL-26).
 describeWithBrowser('web console: loading gate', () => {
   let t: TestApp;
   let b: TestBrowser;
@@ -28,7 +29,7 @@ describeWithBrowser('web console: loading gate', () => {
   });
 
   it('should fail a check from a QR image with each reason in plain language, then pass it once fixed, and record the loading', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     const dir = join(process.cwd(), 'test-artifacts', 'qr');
     mkdirSync(dir, { recursive: true });
     const qrImage = join(dir, 'gate-waybill.png');
@@ -90,7 +91,7 @@ describeWithBrowser('web console: loading gate', () => {
   }, 120_000);
 
   it('should refuse a tampered QR at the gate and find a waybill by its typed number', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     await reportAt(t, w.vehicle.id, new Date());
     const [h, payload, sig] = wb.qr.split('.');
     const dir = join(process.cwd(), 'test-artifacts', 'qr');

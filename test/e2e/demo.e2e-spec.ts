@@ -48,7 +48,20 @@ describe('demo dataset', () => {
     const checks: { outcome: string; failed_rules: string[] }[] = await t.ds.query(`SELECT outcome, failed_rules FROM loading_checks ORDER BY checked_at`);
     expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'check_failed', 'checked', 'closed', 'discrepancy', 'draft', 'in_transit', 'issued']);
     expect(checks.map((c) => c.outcome)).toEqual(['pass', 'fail']);
-    expect(checks[1]!.failed_rules).toEqual(expect.arrayContaining(['PL-04', 'PL-12', 'PL-25']));
+    expect(checks[0]!.failed_rules).toEqual([]);
+    expect(checks[1]!.failed_rules).toEqual(expect.arrayContaining(['PL-04', 'PL-12', 'PL-25', 'PL-26']));
+    // The carrier's pre-trip inspections: one per trip that loaded or was checked; the refused one found a fault.
+    const preTrips: { status: string; failed: string[] }[] = await t.ds.query(
+      `SELECT w.status, coalesce(array_agg(i->>'key') FILTER (WHERE (i->>'ok')::boolean = false), '{}') AS failed
+         FROM pre_trip_inspections p JOIN waybills w ON w.id = p.waybill_id, jsonb_array_elements(p.items) i GROUP BY p.id, w.status ORDER BY w.status`,
+    );
+    expect(preTrips).toEqual([
+      { status: 'check_failed', failed: ['satellite_terminal'] },
+      { status: 'checked', failed: [] },
+      { status: 'closed', failed: [] },
+      { status: 'discrepancy', failed: [] },
+      { status: 'in_transit', failed: [] },
+    ]);
     const shipper = await t.login('demo-shipper', DEMO_PASSWORD);
     for (const r of rows) {
       expect((await request(t.http).get(`/waybills/${r.id}/events/verify`).set(bearer(shipper))).body.ok).toBe(true);

@@ -3,7 +3,7 @@ import { GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.j
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
-import { createWaybillWorld, issuedWaybill, type WaybillWorld } from '../helpers/waybill-world.js';
+import { createWaybillWorld, issuedWaybill, preTripBody, readyWaybill, recordPreTrip, type WaybillWorld } from '../helpers/waybill-world.js';
 
 // Every pre-loading gate checklist item answered yes: the person at the gate confirmed what data cannot.
 const ALL_OK = GATE_CHECKLIST.filter((i) => i.phase === 'pre_loading').map((i) => ({ key: i.key, ok: true }));
@@ -49,7 +49,7 @@ describe('pre-loading checks', () => {
   afterAll(() => t?.close());
 
   it('should pass a compliant waybill from its QR, then load it with seals and closures', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     const res = await check(w, { qr: wb.qr, scannedPlates: [w.vehicle.plateNumber, w.trailer.plateNumber] });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ outcome: 'pass', failures: [], waybillVersion: 1, startedFrom: 'qr' });
@@ -71,7 +71,7 @@ describe('pre-loading checks', () => {
   });
 
   it('should refuse loading beyond the rated load (PL-22) and leave the waybill loading', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     await check(w, { waybillNumber: wb.number }).expect(201);
     await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(w.loader.token)).send({}).expect(200);
     const res = await request(t.http)
@@ -86,7 +86,7 @@ describe('pre-loading checks', () => {
   describe('blocking failures', () => {
     it('should fail when the terminal has no recent fix or reports a GNSS fault (PL-25)', async () => {
       const x = await world();
-      const wb = await issuedWaybill(t, x);
+      const wb = await readyWaybill(t, x);
       await report(x.vehicle.id, 0, new Date(Date.now() - 10 * 60_000));
       const stale = await check(x, { waybillNumber: wb.number }, x.operatorId);
       expect(stale.body.outcome).toBe('fail');
@@ -102,7 +102,7 @@ describe('pre-loading checks', () => {
 
     it('should fail an expired vehicle certificate, tank inspection, driver qualification and carrier insurance', async () => {
       const x = await world();
-      const wb = await issuedWaybill(t, x);
+      const wb = await readyWaybill(t, x);
       await request(t.http).patch(`/vehicles/${x.vehicle.id}`).set(bearer(x.carrier.token)).send({ drivingLicenceValidUntil: '2020-01-01', insuranceValidUntil: '2020-01-01' }).expect(200);
       await request(t.http).patch(`/tanks/${x.tank.id}`).set(bearer(x.carrier.token)).send({ nextInspectionDate: '2020-01-01' }).expect(200);
       await request(t.http).patch(`/people/${x.driver.id}`).set(bearer(x.carrier.token)).send({ qualificationValidUntil: '2020-01-01' }).expect(200);
@@ -113,7 +113,7 @@ describe('pre-loading checks', () => {
 
     it('should fail plates that do not match, a barred carrier and an unqualified operator', async () => {
       const x = await world();
-      const wb = await issuedWaybill(t, x);
+      const wb = await readyWaybill(t, x);
       const authority = await createOrgWithUser(t, 'authority', { regionCode: '150000' });
       const plates = await check(x, { waybillNumber: wb.number, scannedPlates: ['蒙A99999'] }, x.operatorId);
       expect(failures(plates)).toEqual(['PL-02']);
@@ -124,7 +124,7 @@ describe('pre-loading checks', () => {
     });
 
     it('should refuse a forged QR outright and a checklist left unanswered', async () => {
-      const wb = await issuedWaybill(t, w);
+      const wb = await readyWaybill(t, w);
       const [h, payload, sig] = (wb.qr as string).split('.');
       const forged = await check(w, { qr: `${h}.${payload}x.${sig}` });
       expect([forged.status, forged.body.code]).toEqual([422, 'QR_BAD_SIGNATURE']);
@@ -138,7 +138,7 @@ describe('pre-loading checks', () => {
 
   it('should pass a new check after the carrier substitutes the driver', async () => {
     const x = await world();
-    const wb = await issuedWaybill(t, x);
+    const wb = await readyWaybill(t, x);
     await request(t.http).patch(`/people/${x.driver.id}`).set(bearer(x.carrier.token)).send({ qualificationValidUntil: '2020-01-01' }).expect(200);
     expect(failures(await check(x, { waybillNumber: wb.number }, x.operatorId))).toEqual(['PL-09']);
     expect((await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(x.loader.token)).send({})).body.code).toBe('NO_PASSING_CHECK');
@@ -148,12 +148,17 @@ describe('pre-loading checks', () => {
       .send({ name: '替班司机', idNumber: idNumberWithCheck('15020319900909444'), categories: ['driver'], drivingLicenceClass: 'A2', drivingLicenceValidUntil: '2030-01-01', qualificationValidUntil: '2030-01-01', endorsements: ['highly_toxic', 'explosives'] });
     const amended = await request(t.http).post(`/waybills/${wb.id}/amend`).set(bearer(x.carrier.token)).send({ reason: '更换驾驶员', dispatch: { driverId: substitute.body.id } });
     expect(amended.body).toMatchObject({ status: 'issued', version: 2 });
+    // The safety briefing was given to the old driver: the substitute is not covered (PL-26) until briefed.
+    const unbriefed = await check(x, { qr: amended.body.qr }, x.operatorId);
+    expect(failures(unbriefed)).toEqual(['PL-26']);
+    expect(unbriefed.body.failures[0].messageZh).toContain('替班司机未接受本趟安全告知');
+    await recordPreTrip(t, x, wb.id, { briefing: { personIds: [substitute.body.id, x.escort.id], briefedAt: new Date().toISOString() } });
     const res = await check(x, { qr: amended.body.qr }, x.operatorId);
     expect(res.body).toMatchObject({ outcome: 'pass', waybillVersion: 2 });
   });
 
   it('should not load without a passing check, nor after an amendment voided it', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     expect((await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(w.loader.token)).send({})).body.code).toBe('NO_PASSING_CHECK');
     await check(w, { waybillNumber: wb.number }).expect(201);
     await request(t.http).post(`/waybills/${wb.id}/amend`).set(bearer(w.shipper.token)).send({ reason: '改期', changes: { plannedArrivalAt: '2026-12-01T18:00:00+08:00' } }).expect(200);
@@ -162,7 +167,7 @@ describe('pre-loading checks', () => {
   });
 
   it('should give two operators checking at once one consistent outcome', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     const [a, b] = await Promise.all([check(w, { waybillNumber: wb.number }), check(w, { qr: wb.qr })]);
     expect(a.body.outcome).toBe('pass');
     expect(b.body.outcome).toBe('pass');
@@ -174,7 +179,7 @@ describe('pre-loading checks', () => {
   // The check reads without locking and writes guarded by the row version it read: the losers of the race read
   // again and answer with the winner's check; the waybill moves once and its event chain stays whole.
   it('should give five operators checking at once one check, one move and an unbroken event chain', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => check(w, i % 2 ? { qr: wb.qr } : { waybillNumber: wb.number })));
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
@@ -187,7 +192,7 @@ describe('pre-loading checks', () => {
   });
 
   it('should replay a check with the same Idempotency-Key', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     const key = `chk-${Date.now()}`;
     const a = await request(t.http).post('/loading-checks').set(bearer(w.loader.token)).set('Idempotency-Key', key).send({ operatorId, checklist: ALL_OK, waybillNumber: wb.number });
     const b = await request(t.http).post('/loading-checks').set(bearer(w.loader.token)).set('Idempotency-Key', key).send({ operatorId, checklist: ALL_OK, waybillNumber: wb.number });
@@ -196,7 +201,7 @@ describe('pre-loading checks', () => {
   });
 
   it('should keep other sites out and accept only real images', async () => {
-    const wb = await issuedWaybill(t, w);
+    const wb = await readyWaybill(t, w);
     const other = await createOrgWithUser(t, 'loading_site');
     const res = await request(t.http).post('/loading-checks').set(bearer(other.token)).send({ operatorId, checklist: ALL_OK, waybillNumber: wb.number });
     expect([res.status, res.body.code]).toEqual([404, 'WAYBILL_NOT_FOUND']);
@@ -247,5 +252,106 @@ describe('pre-loading checks', () => {
     expect(shipper.body.failureReasons).toEqual(site.body.failureReasons);
     expect(other.body.perSiteAndDay).toEqual([]);
     expect(other.body.failureReasons).toEqual([]);
+  });
+
+  // Order 29 art. 25: the carrier inspects vehicle, tank, equipment and terminal and briefs the crew; PL-26 reads it.
+  describe("the carrier's pre-trip inspection (PL-26)", () => {
+    const record = (x: WaybillWorld, id: string, body: Record<string, unknown>, token = x.carrier.token) =>
+      request(t.http).post(`/waybills/${id}/pre-trip-inspections`).set(bearer(token)).send(body);
+
+    it('should fail a check on PL-26 without a record, then pass it once the carrier has recorded one', async () => {
+      const wb = await issuedWaybill(t, w);
+      const before = await check(w, { waybillNumber: wb.number });
+      expect(failures(before)).toEqual(['PL-26']);
+      expect(before.body.failures[0]).toMatchObject({ ruleId: 'PL-26', messageZh: '承运人未登记本趟出车前检查和安全告知' });
+
+      const res = await record(w, wb.id, preTripBody(w, { items: [{ key: 'satellite_terminal', ok: true }, { key: 'vehicle', ok: true }, { key: 'equipment', ok: true }, { key: 'tank_container', ok: true }] }));
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        waybillId: wb.id,
+        waybillVersion: 1,
+        carrierId: w.carrier.org.id,
+        inspectorId: w.inspector.id,
+        vehicleId: w.vehicle.id,
+        trailerId: w.trailer.id,
+        tankId: w.tank.id,
+        briefedPersonIds: [w.driver.id, w.escort.id],
+        supersedesId: null,
+        current: true,
+        coversCheckToday: true,
+        problems: [],
+      });
+      // stored in the catalogue's order whatever the order sent
+      expect(res.body.items.map((i: { key: string }) => i.key)).toEqual(['vehicle', 'tank_container', 'equipment', 'satellite_terminal']);
+
+      const after = await check(w, { waybillNumber: wb.number });
+      expect(after.body).toMatchObject({ outcome: 'pass', failures: [] });
+      const stored = await request(t.http).get(`/loading-checks/${after.body.id}`).set(bearer(w.loader.token));
+      const pl26 = stored.body.results.find((r: { ruleId: string }) => r.ruleId === 'PL-26');
+      expect(pl26).toMatchObject({ status: 'pass', evidence: { driverId: w.driver.id, escortId: w.escort.id, record: { id: res.body.id, inspectorId: w.inspector.id } } });
+      expect(stored.body.snapshot.preTrip.id).toBe(res.body.id);
+      // The loading site sees the records of the waybills it checks.
+      const listed = await request(t.http).get(`/waybills/${wb.id}/pre-trip-inspections`).set(bearer(w.loader.token));
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([res.body.id]);
+    });
+
+    it('should record a failed item, fail PL-26 on it, and let a new record supersede it', async () => {
+      const wb = await issuedWaybill(t, w);
+      const items = preTripBody(w).items.map((i) => (i.key === 'equipment' ? { ...i, ok: false, note: '灭火器过期' } : i));
+      const failed = await record(w, wb.id, preTripBody(w, { items }));
+      expect(failed.status).toBe(201);
+      expect(failed.body).toMatchObject({ coversCheckToday: false, problems: [{ code: 'PRETRIP_ITEM_FAILED' }] });
+      const res = await check(w, { waybillNumber: wb.number });
+      expect(failures(res)).toEqual(['PL-26']);
+      expect(res.body.failures[0].messageEn).toBe('Pre-trip inspection failed: Safety equipment, emergency kit and personal protective equipment complete and serviceable: 灭火器过期');
+
+      const fixed = await record(w, wb.id, preTripBody(w));
+      expect(fixed.body).toMatchObject({ supersedesId: failed.body.id, coversCheckToday: true });
+      const list = await request(t.http).get(`/waybills/${wb.id}/pre-trip-inspections`).set(bearer(w.shipper.token));
+      expect(list.body.items.map((i: { id: string; current: boolean }) => [i.id, i.current])).toEqual([
+        [fixed.body.id, true],
+        [failed.body.id, false],
+      ]);
+      // the superseded record is kept as it was
+      expect(list.body.items[1].items.find((i: { key: string }) => i.key === 'equipment')).toEqual({ key: 'equipment', ok: false, note: '灭火器过期' });
+      expect((await check(w, { waybillNumber: wb.number })).body.outcome).toBe('pass');
+    });
+
+    it('should refuse, with a code, what makes no sense', async () => {
+      const wb = await issuedWaybill(t, w);
+      const code = (res: request.Response) => [res.status, res.body.code];
+      expect(code(await record(w, '00000000-0000-4000-8000-000000000000', preTripBody(w)))).toEqual([404, 'WAYBILL_NOT_FOUND']);
+      const stranger = await createOrgWithUser(t, 'carrier');
+      expect(code(await record(w, wb.id, preTripBody(w), stranger.token))).toEqual([404, 'WAYBILL_NOT_FOUND']);
+      expect(code(await record(w, wb.id, preTripBody(w), w.shipper.token))).toEqual([403, 'NOT_WAYBILL_CARRIER']);
+      expect(code(await record(w, wb.id, preTripBody(w), w.loader.token))).toEqual([403, 'NOT_WAYBILL_CARRIER']);
+      // the loading site's manager is not a person of the carrier
+      expect(code(await record(w, wb.id, preTripBody(w, { inspectorId: operatorId })))).toEqual([422, 'INSPECTOR_NOT_CARRIER_PERSON']);
+      const notCrew = await record(w, wb.id, preTripBody(w, { briefing: { personIds: [w.driver.id, w.inspector.id], briefedAt: new Date().toISOString() } }));
+      expect(code(notCrew)).toEqual([422, 'BRIEFED_PERSON_NOT_CREW']);
+      expect(notCrew.body.details.personIds).toEqual([w.inspector.id]);
+      const missing = await record(w, wb.id, preTripBody(w, { items: [{ key: 'vehicle', ok: true }] }));
+      expect(code(missing)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(missing.body.message).toContain('missing: tank_container, equipment, satellite_terminal');
+      const noNote = await record(w, wb.id, preTripBody(w, { items: preTripBody(w).items.map((i) => ({ ...i, ok: i.key !== 'vehicle' })) }));
+      expect(code(noNote)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(noNote.body.details.fields[0].path).toBe('items.0.note');
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      expect(code(await record(w, wb.id, preTripBody(w, { inspectedAt: future })))).toEqual([400, 'PRETRIP_TIME_IN_FUTURE']);
+
+      const draft = await request(t.http).post('/waybills').set(bearer(w.shipper.token)).send(w.draft());
+      await request(t.http).post(`/waybills/${draft.body.id}/dispatch`).set(bearer(w.carrier.token)).send(w.dispatch).expect(200);
+      expect(code(await record(w, draft.body.id, preTripBody(w)))).toEqual([409, 'WAYBILL_NOT_BEFORE_LOADING']);
+      const loading = await readyWaybill(t, w);
+      await check(w, { waybillNumber: loading.number }).expect(201);
+      await request(t.http).post(`/loading/${loading.id}/start`).set(bearer(w.loader.token)).send({}).expect(200);
+      const late = await record(w, loading.id, preTripBody(w));
+      expect(code(late)).toEqual([409, 'WAYBILL_NOT_BEFORE_LOADING']);
+      expect(late.body.details.status).toBe('loading');
+      // nothing was stored by any refusal
+      const [{ count }] = await t.ds.query(`SELECT count(*)::int AS count FROM pre_trip_inspections WHERE waybill_id = ANY($1::uuid[])`, [[wb.id, draft.body.id]]);
+      expect(count).toBe(0);
+    });
   });
 });

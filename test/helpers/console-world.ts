@@ -2,7 +2,7 @@ import request from 'supertest';
 import { GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.js';
 import { bearer, type TestApp } from './app.js';
 import { idNumberWithCheck } from './ids.js';
-import { createWaybillWorld, issuedWaybill, type WaybillWorld } from './waybill-world.js';
+import { createWaybillWorld, readyWaybill, type WaybillWorld } from './waybill-world.js';
 
 // What the console's browser tests add to a waybill world: a JT/T 808 terminal on the vehicle, the loading
 // site's loading manager, and helpers to put the trip on the road through the API.
@@ -34,9 +34,9 @@ export const reportAt = (t: TestApp, vehicleId: string, at: Date, lat = 39.6, lo
     [vehicleId, at, lat, lon],
   );
 
-// Issued, checked, loaded and departed: the trip the live map follows.
+// Issued (with the carrier's pre-trip inspection), checked, loaded and departed: the trip the live map follows.
 export async function waybillOnTheRoad(t: TestApp, w: ConsoleWorld, loadedTonnes = 19.9) {
-  const wb = await issuedWaybill(t, w);
+  const wb = await readyWaybill(t, w);
   await reportAt(t, w.vehicle.id, new Date());
   const ok = async (res: request.Response, what: string) => {
     if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);

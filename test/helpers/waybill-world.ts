@@ -2,6 +2,7 @@ import request from 'supertest';
 import { bearer, type TestApp } from './app.js';
 import { createOrgWithUser } from './fixtures.js';
 import { idNumberWithCheck } from './ids.js';
+import { PRE_TRIP_ITEM_KEYS } from '../../src/waybills/pre-trip-inspection.rules.js';
 
 const ok = async (res: request.Response, what: string, status = [200, 201]) => {
   if (!status.includes(res.status)) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -48,14 +49,14 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
       .send({ number: `T-${k}`, kind: 'atmospheric', volumeL: 30000, tankCode: 'LGBF', media: [{ unNumber: '1203' }, { unNumber: '1230' }, { unNumber: '1202' }], nextInspectionDate: '2030-01-01', cleaned: true }),
     'tank',
   );
-  const person = async (name: string, categories: string[], endorsements: string[] = ['highly_toxic', 'explosives']) =>
+  const person = async (name: string, categories: string[], endorsements: string[] = ['highly_toxic', 'explosives'], suffix = categories[0] === 'driver' ? '101' : '202') =>
     ok(
       await request(t.http)
         .post('/people')
         .set(bearer(carrier.token))
         .send({
           name,
-          idNumber: idNumberWithCheck(`1502031985${String(1 + (k % 9)).padStart(2, '0')}${10 + (k % 18)}${categories[0] === 'driver' ? '101' : '202'}`),
+          idNumber: idNumberWithCheck(`1502031985${String(1 + (k % 9)).padStart(2, '0')}${10 + (k % 18)}${suffix}`),
           categories,
           drivingLicenceClass: 'A2',
           drivingLicenceValidUntil: '2030-01-01',
@@ -66,6 +67,8 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
     );
   const driver = await person(`司机${k}`, ['driver']);
   const escort = await person(`押运${k}`, ['escort']);
+  // The carrier's safety officer, who makes the pre-trip inspection (Order 29 art. 25).
+  const inspector = await person(`安全员${k}`, ['escort'], [], '303');
   const site = (token: string, kind: string, name: string, lat: number, lon: number, regionCode: string) =>
     request(t.http).post('/places').set(bearer(token)).send({ kind, name, address: `${name}地址`, regionCode, lat, lon, radiusM: 500 });
   const origin = await ok(await site(loader.token, 'loading_site', `装车站${k}`, 39.6, 109.8, '150627'), 'origin');
@@ -85,7 +88,7 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
     ...over,
   });
   const dispatch = { vehicleId: vehicle.id, trailerId: trailer.id, tankId: tank.id, driverId: driver.id, escortId: escort.id };
-  return { shipper, carrier, consignee, loader, vehicle, trailer, tank, driver, escort, origin, destination, draft, dispatch };
+  return { shipper, carrier, consignee, loader, vehicle, trailer, tank, driver, escort, inspector, origin, destination, draft, dispatch };
 }
 
 export type WaybillWorld = Awaited<ReturnType<typeof createWaybillWorld>>;
@@ -95,4 +98,28 @@ export async function issuedWaybill(t: TestApp, w: WaybillWorld, over: Record<st
   const created = await ok(await request(t.http).post('/waybills').set(bearer(w.shipper.token)).send(w.draft(over)), 'create');
   await ok(await request(t.http).post(`/waybills/${created.id}/dispatch`).set(bearer(w.carrier.token)).send(w.dispatch), 'dispatch');
   return ok(await request(t.http).post(`/waybills/${created.id}/issue`).set(bearer(w.shipper.token)), 'issue');
+}
+
+// A pre-trip inspection body (Order 29 art. 25; PL-26): made a minute ago by the world's safety officer, every item
+// passed, the world's driver and escort briefed.
+export function preTripBody(w: WaybillWorld, over: Record<string, unknown> = {}) {
+  const at = new Date(Date.now() - 60_000).toISOString();
+  return {
+    inspectorId: w.inspector.id,
+    inspectedAt: at,
+    items: PRE_TRIP_ITEM_KEYS.map((key) => ({ key, ok: true })),
+    briefing: { personIds: [w.driver.id, w.escort.id], briefedAt: at },
+    ...over,
+  };
+}
+
+export async function recordPreTrip(t: TestApp, w: WaybillWorld, waybillId: string, over: Record<string, unknown> = {}) {
+  return ok(await request(t.http).post(`/waybills/${waybillId}/pre-trip-inspections`).set(bearer(w.carrier.token)).send(preTripBody(w, over)), 'pre-trip inspection');
+}
+
+// Issued, and the carrier's pre-trip inspection and briefing recorded: ready for a pre-loading check that passes.
+export async function readyWaybill(t: TestApp, w: WaybillWorld, over: Record<string, unknown> = {}) {
+  const wb = await issuedWaybill(t, w, over);
+  await recordPreTrip(t, w, wb.id);
+  return wb;
 }

@@ -8,12 +8,13 @@ import { CarrierLicence } from '../../src/vehicles/carrier-licence.entity.js';
 import { Person } from '../../src/vehicles/person.entity.js';
 import { Tank } from '../../src/vehicles/tank.entity.js';
 import { Vehicle } from '../../src/vehicles/vehicle.entity.js';
+import { PreTripInspection } from '../../src/waybills/pre-trip-inspection.entity.js';
 import { WaybillLine } from '../../src/waybills/waybill-line.entity.js';
 import { Waybill } from '../../src/waybills/waybill.entity.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
-import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
+import { createWaybillWorld, issuedWaybill, recordPreTrip } from '../helpers/waybill-world.js';
 
 // The hot paths (pre-loading check, blacklist look-up, waybill issue) read entities with plain SQL through
 // entityColumns(), or as JSON inside one statement through entityJsonColumns() + entityFromJson(): the
@@ -37,6 +38,15 @@ describe('entityColumns: plain rows shaped like find()', () => {
       .set(bearer(w.loader.token))
       .send({ name: '装卸管理员', idNumber: idNumberWithCheck('15062719800101333'), categories: ['loading_manager'], qualificationValidUntil: '2030-01-01' });
     expect(operator.status).toBe(201);
+    // A pre-trip inspection with a failed item and a note (jsonb items, uuid array, timestamps).
+    const preTrip = await recordPreTrip(t, w, waybill.id, {
+      items: [
+        { key: 'vehicle', ok: true },
+        { key: 'tank_container', ok: true },
+        { key: 'equipment', ok: false, note: '灭火器过期' },
+        { key: 'satellite_terminal', ok: true },
+      ],
+    });
     // Fails PL-25 (no terminal data) and the unanswered checklist items: stored all the same.
     const check = await request(t.http).post('/loading-checks').set(bearer(w.loader.token)).send({ waybillNumber: waybill.number, operatorId: operator.body.id, checklist: [] });
     const authority = await createOrgWithUser(t, 'authority', { regionCode: '150000' });
@@ -54,6 +64,7 @@ describe('entityColumns: plain rows shaped like find()', () => {
       licence: (await t.ds.query(`SELECT id FROM carrier_licences WHERE organisation_id = $1`, [w.carrier.org.id]))[0].id,
       check: check.body.id ?? (await t.ds.query(`SELECT id FROM loading_checks WHERE waybill_id = $1`, [waybill.id]))[0]?.id,
       blacklist: entry.id,
+      preTrip: preTrip.id,
     });
   }, 120_000);
   afterAll(async () => {
@@ -72,6 +83,7 @@ describe('entityColumns: plain rows shaped like find()', () => {
     ['licence', CarrierLicence],
     ['check', LoadingCheck],
     ['blacklist', BlacklistEntry],
+    ['preTrip', PreTripInspection],
   ];
   // Keys with a value (find leaves unloaded relations as undefined properties; JSON and toEqual ignore them).
   const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined).sort();
