@@ -220,8 +220,9 @@ export class LoadingChecksService {
   }
 
   // The one read of a check: the waybill row by its number (the number never changes), the regions of its places
-  // (for the live announcement), every record the rules look at as JSON (the latest pre-trip inspection among them) (entityJsonColumns, turned back into rows
-  // as find() gives them), the rule settings, and the waybill's latest event (the new one chains on it).
+  // (for the live announcement), every record the rules look at as JSON (entityJsonColumns, turned back into rows
+  // as find() gives them; the latest pre-trip inspection among them), the rule settings, and the waybill's latest
+  // event (the new one chains on it).
   // $1 number, $2 operator id, $3 the principal's organisation, $4 whether the principal is an administrator.
   private gatherSql(): string {
     if (this.gather) return this.gather;
