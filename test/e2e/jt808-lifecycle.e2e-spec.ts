@@ -3,9 +3,9 @@ import request from 'supertest';
 import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.constants.js';
 import { encodeAuth, encodeLocation, encodeRegister } from '../../src/tracking/terminal/jt808/jt808.encoder.js';
 import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
-import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { createOrgWithUser } from '../helpers/fixtures.js';
+import { vehicleWithTerminal } from '../helpers/fixtures.js';
 import { Jt808TestClient, type Received } from './jt808-client.js';
 
 // The JT/T 808 server across its lifetime: nothing acknowledged is lost when the process stops in the middle of
@@ -16,26 +16,7 @@ const base = Math.floor(Date.now() / 1000) * 1000 - 60 * 60_000;
 const report = (i: number) =>
   encodeLocation({ latitude: 40.6 + i * 1e-5, longitude: 109.8, speedKmh: 30, direction: 0, status: 0b11, time: new Date(base + i * 1000) });
 
-async function terminalOnRecord(t: TestApp, phone: string, plateNumber: string) {
-  const carrier = await createOrgWithUser(t, 'carrier', { regionCode: '150203' });
-  const v = await request(t.http)
-    .post('/vehicles')
-    .set(bearer(carrier.token))
-    .send({
-      plateNumber,
-      plateColour: 'yellow',
-      kind: 'tractor',
-      drivingLicenceValidUntil: '2030-06-30',
-      nextSafetyInspection: '2030-03-01',
-      transportScope: ['3'],
-      ratedLoadKg: 30000,
-      totalMassKg: 40000,
-    });
-  expect(v.status).toBe(201);
-  const term = await request(t.http).post('/terminals').set(bearer(carrier.token)).send({ phone, vehicleId: v.body.id });
-  expect(term.status).toBe(201);
-  return v.body.id as string;
-}
+const terminalOnRecord = async (t: TestApp, phone: string, plateNumber: string) => (await vehicleWithTerminal(t, phone, plateNumber)).vehicleId;
 
 const portOf = (t: TestApp) => t.app.get(TerminalServer).port!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,8 +2,8 @@ import request from 'supertest';
 import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.constants.js';
 import { encodeAuth, encodeBatch, encodeRegister, platformGeneralReply, resendSubpackagesRequest, type Jt808PositionInput } from '../../src/tracking/terminal/jt808/jt808.encoder.js';
 import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
-import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
-import { createOrgWithUser } from '../helpers/fixtures.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { vehicleWithTerminal } from '../helpers/fixtures.js';
 import { Jt808TestClient } from './jt808-client.js';
 
 // Subpackaged (分包) JT/T 808 messages over a real TCP socket against the whole application: a 0x0704 batch cut into
@@ -46,29 +46,13 @@ describe('JT/T 808 subpackages (e2e)', () => {
   async function authenticatedTerminal() {
     seq++;
     const phone = `01398${String(100_000 + seq).padStart(7, '0')}`;
-    const carrier = await createOrgWithUser(t, 'carrier', { regionCode: '150203' });
-    const v = await request(t.http)
-      .post('/vehicles')
-      .set(bearer(carrier.token))
-      .send({
-        plateNumber: `蒙B9${String(seq).padStart(4, '0')}`,
-        plateColour: 'yellow',
-        kind: 'tractor',
-        drivingLicenceValidUntil: '2030-06-30',
-        nextSafetyInspection: '2030-03-01',
-        transportScope: ['3'],
-        ratedLoadKg: 30000,
-        totalMassKg: 40000,
-      });
-    expect(v.status).toBe(201);
-    const term = await request(t.http).post('/terminals').set(bearer(carrier.token)).send({ phone, vehicleId: v.body.id });
-    expect(term.status).toBe(201);
+    const { vehicleId } = await vehicleWithTerminal(t, phone, `蒙B9${String(seq).padStart(4, '0')}`);
     const c = await Jt808TestClient.connect(port, phone);
     clients.push(c);
     const reg = await c.request(ID.REGISTER, REGISTRATION);
     const code = (reg.message.body as { authCode: string }).authCode;
     expect((await c.request(ID.AUTH, encodeAuth({ authCode: code }))).message.body).toMatchObject({ result: 0 });
-    return { phone, vehicleId: v.body.id as string, c };
+    return { phone, vehicleId, c };
   }
 
   // A 0x0704 batch of `n` positions cut into `total` packages with consecutive serials (JT/T 808 分包消息).

@@ -30,3 +30,22 @@ export async function createOrgWithUser(
   const token = await t.login(username, PASSWORD);
   return { org: org.body as { id: string; regionCode: string; kind: string }, user: user.body.user as { id: string; username: string }, username, token };
 }
+
+// A tractor of a new carrier (region 150203) with a JT/T 808 terminal on record under `phone`, through the API.
+export async function vehicleWithTerminal(t: TestApp, phone: string, plateNumber: string) {
+  const carrier = await createOrgWithUser(t, 'carrier', { regionCode: '150203' });
+  const v = await request(t.http).post('/vehicles').set(bearer(carrier.token)).send({
+    plateNumber,
+    plateColour: 'yellow',
+    kind: 'tractor',
+    drivingLicenceValidUntil: '2030-06-30',
+    nextSafetyInspection: '2030-03-01',
+    transportScope: ['3'],
+    ratedLoadKg: 30000,
+    totalMassKg: 40000,
+  });
+  if (v.status !== 201) throw new Error(`create vehicle: ${v.status} ${JSON.stringify(v.body)}`);
+  const term = await request(t.http).post('/terminals').set(bearer(carrier.token)).send({ phone, vehicleId: v.body.id });
+  if (term.status !== 201) throw new Error(`create terminal: ${term.status} ${JSON.stringify(term.body)}`);
+  return { carrier, vehicleId: v.body.id as string };
+}
