@@ -100,10 +100,11 @@ export async function issuedWaybill(t: TestApp, w: WaybillWorld, over: Record<st
   return ok(await request(t.http).post(`/waybills/${created.id}/issue`).set(bearer(w.shipper.token)), 'issue');
 }
 
-// A pre-trip inspection body (Order 29 art. 25; PL-26): made a minute ago by the world's safety officer, every item
-// passed, the world's driver and escort briefed.
+// A pre-trip inspection body (Order 29 art. 25; PL-26): made now by the world's safety officer, every item passed,
+// the world's driver and escort briefed. Now, not a minute ago: PL-26 wants the check's Shanghai day, and a record
+// dated back would fail every check made in the first minute after 16:00 UTC.
 export function preTripBody(w: WaybillWorld, over: Record<string, unknown> = {}) {
-  const at = new Date(Date.now() - 60_000).toISOString();
+  const at = new Date().toISOString();
   return {
     inspectorId: w.inspector.id,
     inspectedAt: at,
