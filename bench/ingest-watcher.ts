@@ -45,7 +45,8 @@ export class SentTimes {
 }
 
 export type WatcherData = { url: string; token: string; region: string; vehicleIds: string[]; buffers: SentTimes['buffers'] };
-export type WatcherResult = { events: number; received: number; unmatched: number; latencyMs: Record<string, number> };
+// latencyMs: positions received after the warm-up's end ('measure'); warmupLatencyMs: before it (null without one).
+export type WatcherResult = { events: number; received: number; unmatched: number; latencyMs: Record<string, number>; warmupLatencyMs: Record<string, number> | null };
 
 async function main() {
   const data = workerData as WatcherData;
@@ -53,7 +54,8 @@ async function main() {
   const { io } = await import('socket.io-client');
   const index = new Map(data.vehicleIds.map((id, i) => [id, i]));
   const sent = new SentTimes(data.vehicleIds.length, data.buffers);
-  const latency = new LatencyHistogram();
+  let latency = new LatencyHistogram();
+  let warmupLatencyMs: Record<string, number> | null = null;
   let events = 0;
   let received = 0;
   let unmatched = 0;
@@ -79,9 +81,14 @@ async function main() {
   const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { region: data.region })) as { ok: boolean; code?: string };
   if (!ack.ok) throw new Error(`watcher subscribe refused: ${JSON.stringify(ack)}`);
   parentPort!.postMessage({ kind: 'ready' });
-  parentPort!.once('message', () => {
+  parentPort!.on('message', (m: 'measure' | 'stop') => {
+    if (m === 'measure') {
+      warmupLatencyMs = latency.summary();
+      latency = new LatencyHistogram();
+      return;
+    }
     socket.close();
-    const result: WatcherResult = { events, received, unmatched, latencyMs: latency.summary() };
+    const result: WatcherResult = { events, received, unmatched, latencyMs: latency.summary(), warmupLatencyMs };
     parentPort!.postMessage({ kind: 'done', result });
   });
 }

@@ -1,6 +1,11 @@
-// Position ingest end to end: `npm run bench:ingest -- [--terminals 2000] [--rate 10] [--duration 60] [--idle 20000]
-// [--batch 1] [--copy-rows 200000] [--window 256] [--processes 1]`. (Flags may also come as BENCH_TERMINALS,
-// BENCH_RATE, BENCH_DURATION, BENCH_IDLE, BENCH_WINDOW, BENCH_PROCESSES.)
+// Position ingest end to end: `npm run bench:ingest -- [--terminals 2000] [--rate 10] [--duration 60] [--warmup 10]
+// [--idle 20000] [--batch 1] [--copy-rows 200000] [--window 256] [--processes 1]`. (Flags may also come as
+// BENCH_TERMINALS, BENCH_RATE, BENCH_DURATION, BENCH_WARMUP, BENCH_IDLE, BENCH_WINDOW, BENCH_PROCESSES.)
+//
+// --warmup S: the terminals report for S seconds before the measured --duration (a server that has just started
+// compiles its code, plans its statements and fills its caches: its first seconds are slower than the rest). Rate,
+// latencies, CPU and the server's histograms are of the measured time; the warm-up's acks and latencies are printed
+// on a line of their own; the stored-exactly-once count covers the whole run, warm-up included.
 //
 // --window W: reports a simulated terminal may have unanswered before it holds back the next ones (counted as
 // `throttled`); 256 by default, a pipelining terminal. --processes N (N > 1, needs REDIS_URL): the JT/T 808 server
@@ -49,7 +54,7 @@ const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
 const WATCH_REGION = '150000';
 
-type Flags = { terminals: number; rate: number; duration: number; idle: number; batch: number; copyRows: number; idleHoldS: number; window: number; processes: number };
+type Flags = { terminals: number; rate: number; duration: number; warmup: number; idle: number; batch: number; copyRows: number; idleHoldS: number; window: number; processes: number };
 
 function parseFlags(argv: string[]): Flags {
   const get = (name: string, env: string, fallback: number, integer = true) => {
@@ -64,6 +69,7 @@ function parseFlags(argv: string[]): Flags {
     terminals: get('terminals', 'BENCH_TERMINALS', 2000),
     rate: get('rate', 'BENCH_RATE', 10, false),
     duration: get('duration', 'BENCH_DURATION', 60, false),
+    warmup: get('warmup', 'BENCH_WARMUP', 10, false),
     idle: get('idle', 'BENCH_IDLE', 20_000),
     batch: get('batch', 'BENCH_BATCH', 1),
     copyRows: get('copy-rows', 'BENCH_COPY_ROWS', 200_000),
@@ -91,6 +97,7 @@ type IngestRequest = {
   terminals: { phone: string; plate: string; vehicleId: string }[];
   rate: number;
   duration: number;
+  warmup: number;
   batch: number;
   window: number;
 };
@@ -173,6 +180,12 @@ async function clientMain() {
           terminals: specs,
           ratePerTerminal: req.rate,
           durationS: req.duration,
+          warmupS: req.warmup,
+          // The measured time starts: the watcher sets its warm-up latencies aside, the server process starts its meters.
+          onMeasure: () => {
+            watcher.postMessage('measure');
+            send({ kind: 'measuring' });
+          },
           batchSize: req.batch,
           maxInFlight: req.window,
           route: SIMULATOR_ROUTES.demo,
@@ -371,7 +384,28 @@ async function clientMain() {
       });
 
       // ---- ingest
-      log(`ingest: ${flags.terminals} terminals × ${flags.rate}/s for ${flags.duration} s (target ${fmt(flags.terminals * flags.rate)} positions/s)`);
+      log(`ingest: ${flags.terminals} terminals × ${flags.rate}/s for ${flags.warmup} s of warm-up, then ${flags.duration} s measured (target ${fmt(flags.terminals * flags.rate)} positions/s)`);
+      const measuring = new Promise<void>((resolve) => {
+        const onMessage = (m: { kind: string }) => {
+          if (m.kind !== 'measuring') return;
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+      });
+      const ingestDone = ask<{
+        stats: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        watcher: WatcherResult;
+        clientCpuSeconds: number;
+        clientLoopDelayMs: { p99: number; max: number };
+      }>(
+        child,
+        { kind: 'ingest', url: b.url, host: '127.0.0.1', port: ports[0]!, ports, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, warmup: flags.warmup, batch: flags.batch, window: flags.window },
+        'ingestDone',
+      );
+      // Everything below is measured from the warm-up's end (an ingest that fails sooner rejects here).
+      await Promise.race([measuring, ingestDone]);
+      if (flags.warmup > 0) log(`warm-up over: measuring for ${flags.duration} s`);
       const stopProfile = await cpuProfile('ingest-server');
       const serverCpu = cpuMeter();
       // This process's main thread: the whole server in single-process mode (sockets, decoding, the writer's
@@ -382,16 +416,9 @@ async function clientMain() {
       serverLoop.enable();
       const ingestCpuAt = ingestApps.map((a) => procCpuSeconds(a.child.pid!));
       const pgCpu = postgresCpuMeter();
-      const ingest = await ask<{
-        stats: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-        watcher: { events: number; received: number; unmatched: number; latencyMs: Record<string, number> };
-        clientCpuSeconds: number;
-        clientLoopDelayMs: { p99: number; max: number };
-      }>(
-        child,
-        { kind: 'ingest', url: b.url, host: '127.0.0.1', port: ports[0]!, ports, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, batch: flags.batch, window: flags.window },
-        'ingestDone',
-      );
+      // The servers' counters and histograms at the start of the measured time, subtracted at its end.
+      const metricsAtStart = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+      const ingest = await ingestDone;
       const cpuServer = serverCpu();
       serverLoop.disable();
       const [mainThreadSeconds] = mainThreadCpu();
@@ -402,15 +429,17 @@ async function clientMain() {
       };
       const ingestCpu = ingestApps.map((a, i) => procCpuSeconds(a.child.pid!) - ingestCpuAt[i]!);
       const serverMetrics = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
-      const serverAck = ackSummary(serverMetrics);
-      const batchWrite = histogramSummary(serverMetrics, 'hazway_positions_write_seconds');
-      const batchRows = histogramSummary(serverMetrics, 'hazway_positions_batch_rows');
-      const pauses = serverMetrics.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_reading_pauses_total'), 0);
+      // Counters and histograms of the measured time only (gauges such as the admission limit are read as they are).
+      const measured = serverMetrics.map((m, i) => new Map([...m].map(([k, v]) => [k, v - (metricsAtStart[i]!.get(k) ?? 0)])));
+      const serverAck = ackSummary(measured);
+      const batchWrite = histogramSummary(measured, 'hazway_positions_write_seconds');
+      const batchRows = histogramSummary(measured, 'hazway_positions_batch_rows');
+      const pauses = measured.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_reading_pauses_total'), 0);
       const admission = serverMetrics.map((m) => `${fmt(sumMetric(m, 'hazway_positions_admission_limit_rows'))} rows / ${fmt(sumMetric(m, 'hazway_positions_drain_rows_per_second'))} rows/s`).join('; ');
       const cpuPg = pgCpu();
       const profileFile = await stopProfile();
       if (profileFile) log(`server CPU profile: ${profileFile}`);
-      if (rules) await rulesReport(db, b.app, rules, flags.duration);
+      if (rules) await rulesReport(db, b.app, rules, flags.warmup + flags.duration);
       const s = ingest.stats;
 
       // Every acknowledged position stored exactly once: positions has PRIMARY KEY (vehicle_id, fix_time), so a row
@@ -472,12 +501,20 @@ async function clientMain() {
       const acked = s.acked as number;
       console.log('\nMachine');
       table(Object.entries({ ...facts, 'open files': limit, processes: multi ? `${flags.processes} ingest processes (node dist/main.js, ROLES=api,ingest), api + watcher fan-out in the bench process, load generator in a forked child` : 'app in the bench process (in-process createApp); load generator in a forked child' }).map(([k, v]) => [k, String(v)] as const));
-      console.log(`\nIngest: ${fmt(flags.terminals)} JT/T 808 terminals × ${flags.rate} positions/s × ${flags.duration} s${flags.batch > 1 ? `, 0x0704 batches of ${flags.batch}` : ', one 0x0200 each'}`);
+      console.log(
+        `\nIngest: ${fmt(flags.terminals)} JT/T 808 terminals × ${flags.rate} positions/s × ${flags.duration} s measured after ${flags.warmup} s of warm-up${flags.batch > 1 ? `, 0x0704 batches of ${flags.batch}` : ', one 0x0200 each'}`,
+      );
+      const warm = s.warmup as { durationS: number; acked: number; latencyMs: Record<string, number> } | null;
+      const ww = ingest.watcher.warmupLatencyMs;
       table([
         ['set-up (authenticate)', `${s.setupS} s, online ${s.terminals - Object.values(s.setupFailures as Record<string, number>).reduce((a, n) => a + n, 0)}/${s.terminals}${Object.keys(s.setupFailures).length ? ` failures ${JSON.stringify(s.setupFailures)}` : ''}`],
         ['offered (target)', `${fmt(target)} positions/s`],
-        ['sent', `${fmt(s.sent)} (${fmt(s.sentPerSecond)}/s); missed ${fmt(s.missed)}, throttled ${fmt(s.throttled)} (client fell behind / back-pressure)`],
-        ['acked (sustained)', `${fmt(acked)}  =  ${fmt(s.positionsPerSecond)} positions/s`],
+        [
+          'warm-up (not in the figures below, except sent, failures and stored)',
+          warm ? `${warm.durationS} s: ${fmt(warm.acked)} acked; ACK p50 / p99 ${warm.latencyMs.p50} / ${warm.latencyMs.p99} ms; watcher p50 / p99 ${ww ? `${ww.p50} / ${ww.p99}` : 'n/a'} ms` : 'none (--warmup 0)',
+        ],
+        ['sent (whole run)', `${fmt(s.sent)} (${fmt(s.sentPerSecond)}/s); missed ${fmt(s.missed)}, throttled ${fmt(s.throttled)} (client fell behind / back-pressure)`],
+        ['acked (whole run); sustained in the measured time', `${fmt(acked)}; ${fmt(s.positionsPerSecond)} positions/s`],
         ['failures', `${fmt(s.failed)} (nacked ${s.nacked}, timed out ${s.timedOut}, aborted ${s.aborted}); disconnects ${s.disconnects}, reconnects ${s.reconnects}`],
         ['ACK latency p50 / p95 / p99 / max', `${ack.p50} / ${ack.p95} / ${ack.p99} / ${ack.max} ms`],
         ['server: report read → ACK written (p50 / p99, histogram buckets)', `≤ ${serverAck.p50} / ≤ ${serverAck.p99} s of ${fmt(serverAck.count)} replies`],
@@ -515,7 +552,7 @@ async function clientMain() {
         ['ACK p99 ≤ 100 ms', `${met(ack.p99 <= 100)}: ${ack.p99} ms`],
         ['watcher p99 ≤ 250 ms', `${met(w.p99 <= 250 && w.count > 0)}: ${w.p99} ms`],
       ]);
-      console.log(`\n${JSON.stringify({ ingestBench: { flags, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length, serverMainThread: multi ? null : mainThread } })}`);
+      console.log(`\n${JSON.stringify({ ingestBench: { flags, warmup: warm, ack, watcher: ingest.watcher, stored, acked, sustained: s.positionsPerSecond, copy: copy?.rowsPerSecond, cores: os.cpus().length, serverMainThread: multi ? null : mainThread } })}`);
       return lost > 0 ? 1 : 0;
     } finally {
       for (const a of ingestApps) await a.kill('SIGKILL');

@@ -67,6 +67,66 @@ describe(runSimulation.name, () => {
     }
   });
 
+  it('should set the warm-up apart: its acks and latencies in `warmup`, rate and latency of the measured time only', async () => {
+    platform = new FakeJt808Platform();
+    await platform.start();
+    let measureCalls = 0;
+    let ackedAtMeasure = -1;
+    const stats = await run({
+      terminals: simulatedFleet({ count: 10 }),
+      warmupS: 0.8,
+      durationS: 1,
+      progressIntervalMs: 100,
+      onProgress: (p) => {
+        if (measureCalls === 0) ackedAtMeasure = p.acked;
+      },
+      onMeasure: () => measureCalls++,
+    });
+
+    expect(measureCalls).toBe(1);
+    expect(stats.failed).toBe(0);
+    expect(stats.acked).toBe(stats.sent);
+    expect(stats.warmup).not.toBeNull();
+    const warmup = stats.warmup!;
+    expect(warmup.durationS).toBeGreaterThanOrEqual(0.8);
+    expect(warmup.acked).toBeGreaterThan(0);
+    expect(warmup.acked).toBeGreaterThanOrEqual(ackedAtMeasure);
+    expect(warmup.latencyMs.count).toBe(warmup.acked);
+    // Every ack is counted once: in the warm-up or in the measured time.
+    expect(warmup.latencyMs.count + stats.latencyMs.count).toBe(stats.acked);
+    expect(stats.latencyMs.count).toBeGreaterThan(0);
+    // 10 terminals × 10/s: the measured rate is of the measured second (at most 100/s, a slot at each end aside), not
+    // of everything acked over it.
+    expect(stats.positionsPerSecond).toBeLessThanOrEqual(120);
+    expect(stats.positionsPerSecond).toBeGreaterThan(0);
+    expect(stats.durationS).toBeLessThan(1.5);
+    // Reporting ran for the warm-up and the measured time: about 10 × 10 × 1.8 slots.
+    expect(stats.sent + stats.missed).toBeGreaterThanOrEqual(160);
+  });
+
+  it('should call onMeasure once, before anything is sent, without a warm-up, and leave `warmup` null', async () => {
+    platform = new FakeJt808Platform();
+    await platform.start();
+    const sentAtMeasure: number[] = [];
+    let sent = 0;
+    const stats = await run({
+      terminals: simulatedFleet({ count: 5 }),
+      durationS: 0.5,
+      onTerminal: (t) => {
+        const sendLocation = t.sendLocation.bind(t);
+        t.sendLocation = (p) => {
+          sent++;
+          return sendLocation(p);
+        };
+      },
+      onMeasure: () => sentAtMeasure.push(sent),
+    });
+    expect(sentAtMeasure).toEqual([0]);
+    expect(sent).toBeGreaterThan(0);
+    expect(stats.warmup).toBeNull();
+    expect(stats.latencyMs.count).toBe(stats.acked);
+  });
+
   it('should keep a steady schedule: even sends per terminal, no bursts', async () => {
     const arrivals: number[] = [];
     const answer = (m: Jt808Message) => {

@@ -56,7 +56,7 @@ export type SimulationStats = {
   online: number; // reporting at the end of the run
   setupFailures: Record<string, number>; // reason → terminals, e.g. REGISTER_REFUSED:4 (no such terminal)
   setupS: number;
-  durationS: number; // reporting time
+  durationS: number; // reporting time (measured, after any warm-up)
   ratePerTerminal: number;
   batchSize: number;
   targetPositionsPerSecond: number; // what the online terminals were asked to offer
@@ -73,9 +73,10 @@ export type SimulationStats = {
   heartbeats: number;
   disconnects: number;
   reconnects: number;
-  positionsPerSecond: number; // acked / reporting time (up to the last acknowledgement)
-  sentPerSecond: number;
-  latencyMs: LatencySummary; // ACK latency of position messages
+  positionsPerSecond: number; // acked / reporting time (up to the last acknowledgement); of the measured time after a warm-up
+  sentPerSecond: number; // sent / the whole reporting time, warm-up included
+  latencyMs: LatencySummary; // ACK latency of position messages (answered in the measured time)
+  warmup: { durationS: number; acked: number; latencyMs: LatencySummary } | null; // with warmupS: positions acked during it, and their latency
   authCodes: Record<string, string>; // phone → auth code, to authenticate directly next time
 };
 
@@ -87,7 +88,12 @@ export type SimulationOptions = {
   ports?: readonly number[];
   terminals: readonly SimulatedTerminalSpec[];
   ratePerTerminal: number; // positions per second per terminal (0.1 = every 10 s)
-  durationS: number; // reporting time after set-up; Infinity runs until `signal` aborts
+  durationS: number; // reporting time after set-up (and after the warm-up); Infinity runs until `signal` aborts
+  // Seconds of reporting before the measured time (a server that has just started is still compiling and filling its
+  // caches): the run reports for warmupS + durationS; latencyMs and positionsPerSecond are of the measured time, the
+  // counts (sent, acked, failures...) of the whole run, and `warmup` has the warm-up's own figures.
+  warmupS?: number;
+  onMeasure?: () => void; // when the measured time starts (the warm-up's end)
   route: readonly LatLon[];
   batchSize?: number; // > 1: send 0x0704 batches of this many positions (at rate / batchSize messages/s)
   version?: Jt808Version;
@@ -153,7 +159,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const version = options.version ?? '2013';
   const route = prepareRoute(options.route);
   const clock = options.now ?? Date.now;
-  const latency = new LatencyHistogram();
+  let latency = new LatencyHistogram();
+  const warmupS = options.warmupS ?? 0;
+  if (!(warmupS >= 0)) throw new RangeError('warmupS must not be negative');
+  let warmup: SimulationStats['warmup'] = null;
+  let measureStart = 0;
+  let ackedAtMeasure = 0;
   const maxInFlight = options.maxInFlight ?? 256;
   const heartbeatMs = (options.heartbeatS ?? 30) * 1000;
   const reconnect = options.reconnect ?? true;
@@ -267,9 +278,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     phase = 'report';
     const sendIntervalMs = (batchSize / rate) * 1000;
     const fixStepS = Math.max(1, 1 / rate);
-    const reportsPerTerminal = Number.isFinite(options.durationS) ? options.durationS * rate : 0;
+    const reportingS = warmupS + options.durationS;
+    const reportsPerTerminal = Number.isFinite(reportingS) ? reportingS * rate : 0;
     // Time lapse above 1/s: start in the past so that the last fix is about now.
-    const backShiftMs = Math.max(0, reportsPerTerminal * fixStepS - options.durationS) * 1000;
+    const backShiftMs = Math.max(0, reportsPerTerminal * fixStepS - reportingS) * 1000;
     reportStart = performance.now();
     lastProgressAt = reportStart;
     lastProgressAcked = c.acked;
@@ -352,8 +364,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         );
     };
 
+    // The warm-up's end: its latencies and acks are set aside, the measured time starts.
+    const measure = () => {
+      const now = performance.now();
+      if (warmupS > 0) {
+        warmup = { durationS: Math.round((now - reportStart) / 100) / 10, acked: c.acked, latencyMs: latency.summary() };
+        latency = new LatencyHistogram();
+        for (const slot of slots) if (slot.terminal.latency) slot.terminal.latency = latency;
+      }
+      measureStart = now;
+      ackedAtMeasure = c.acked;
+      options.onMeasure?.();
+    };
+    const measureTimer = warmupS > 0 ? setTimeout(measure, warmupS * 1000) : undefined;
+    measureTimer?.unref();
+    if (!measureTimer) measure();
     // Nobody to report for: no point waiting out the duration.
-    const endAt = setupDone === 0 ? reportStart : reportStart + options.durationS * 1000;
+    const endAt = setupDone === 0 ? reportStart : reportStart + reportingS * 1000;
     // Slots due in [reportStart, endAt) are sent; a tick late past the end still sends the last ones.
     const tick = () => {
       const now = Math.min(performance.now(), endAt - 1e-6);
@@ -418,6 +445,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       tick();
     });
     const reportEnd = performance.now();
+    clearTimeout(measureTimer);
+    if (measureStart === 0) measure();
 
     // ---- drain: wait for the replies still due (each times out on its own), then disconnect.
     phase = 'drain';
@@ -427,8 +456,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await Promise.allSettled(slots.map((s) => s.terminal.close()));
     for (const s of slots) s.online = false;
 
-    const durationS = (reportEnd - reportStart) / 1000;
-    const ackSpanS = Math.max(durationS, lastAckAt > 0 ? (lastAckAt - reportStart) / 1000 : 0);
+    const durationS = (reportEnd - measureStart) / 1000;
+    const ackSpanS = Math.max(durationS, lastAckAt > 0 ? (lastAckAt - measureStart) / 1000 : 0);
+    const measuredAcked = c.acked - ackedAtMeasure;
     const round1 = (x: number) => Math.round(x * 10) / 10;
     return {
       terminals: n,
@@ -452,9 +482,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       heartbeats: c.heartbeats,
       disconnects: c.disconnects,
       reconnects: c.reconnects,
-      positionsPerSecond: ackSpanS > 0 ? round1(c.acked / ackSpanS) : 0,
-      sentPerSecond: durationS > 0 ? round1(c.sent / durationS) : 0,
+      positionsPerSecond: ackSpanS > 0 ? round1(measuredAcked / ackSpanS) : 0,
+      sentPerSecond: reportEnd > reportStart ? round1(c.sent / ((reportEnd - reportStart) / 1000)) : 0,
       latencyMs: latency.summary(),
+      warmup,
       authCodes,
     };
   } finally {
