@@ -74,4 +74,14 @@ describe('migrations', () => {
       ['loading_checks.results', 'loading_checks.snapshot', 'waybill_versions.document'].map((attname) => ({ attname, attcompression: lz4 ? 'l' : '' })),
     );
   });
+
+  // Migration 1795976000000-rule-states-json: the rule states written behind are json in half-full pages (HOT updates).
+  it('should keep the monitoring rule states as json with fillfactor 50', async () => {
+    const [col]: { data_type: string }[] = await ds.query(
+      `SELECT data_type FROM information_schema.columns WHERE table_name = 'vehicle_rule_states' AND column_name = 'state'`,
+    );
+    expect(col).toEqual({ data_type: 'json' });
+    const [rel]: { reloptions: string[] | null }[] = await ds.query(`SELECT reloptions FROM pg_class WHERE oid = 'vehicle_rule_states'::regclass`);
+    expect(rel!.reloptions).toEqual(['fillfactor=50']);
+  });
 });
