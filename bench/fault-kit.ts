@@ -151,14 +151,20 @@ const logMsg = (line: string) => {
   }
 };
 
-// `node dist/main.js` with only the Hazway settings given here (none inherited from the caller's environment).
+// The V8 flags `npm start` gives the app (package.json; the Dockerfile's CMD too): a young generation of 64 MB
+// semi-spaces instead of 16, so that positions waiting a few hundred ms for their batch die young instead of being
+// promoted (bench/README.md, session 7). The benchmarks that run the app in their own process start with them too.
+export const APP_NODE_ARGS = ['--max-semi-space-size=64'];
+
+// `node <APP_NODE_ARGS> dist/main.js` with only the Hazway settings given here (none inherited from the caller's
+// environment).
 export async function startApp(name: string, env: Record<string, string | undefined>, opts: { echoErrors?: boolean; nodeArgs?: string[] } = {}): Promise<AppProcess> {
   const httpPort = env.PORT ? Number(env.PORT) : await freePort();
   const terminalPort = env.TERMINAL_PORT ? Number(env.TERMINAL_PORT) : await freePort();
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
   // The fault runs' webhook receivers listen on loopback, which the platform refuses by default (SSRF guard).
   const full = { ...base, HOST: '127.0.0.1', LOG_LEVEL: 'info', WEBHOOK_ALLOW_PRIVATE: 'true', ...env, PORT: String(httpPort), TERMINAL_PORT: String(terminalPort) };
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...APP_NODE_ARGS, ...(opts.nodeArgs ?? []), MAIN], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const errorLines: string[] = [];
   const waiters = new Set<{ needle: string; resolve: (l: string) => void }>();

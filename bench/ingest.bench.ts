@@ -376,6 +376,10 @@ async function clientMain() {
       const ingestVehicleIds = ingestTerminals.map((t) => t.vehicleId);
       if (rules) await prepareTrips(db, b.app, carrier.id, ingestVehicleIds);
 
+      // A first scrape now: its one-time costs (loading fetch's HTTP client) are paid here, not in the middle of the run
+      // at the warm-up's end, where a first one stalled the server's loop long enough to back its writes up for 2 s.
+      await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+
       // ---- the client process
       const child = fork(fileURLToPath(import.meta.url), ['--client'], { stdio: 'inherit' });
       await new Promise<void>((resolve, reject) => {
