@@ -5,7 +5,7 @@
 // The real JT/T 808 session (frame splitting, decoding, auth, ACK encoding, metrics), the real PositionsService
 // (plausibility, waybill links, rows, live forwarding) and the real PositionWriter (group commit) run on this
 // thread; only the sockets and the database are replaced: frames are pushed into the sessions as socket chunks,
-// replies are collected, and the store builds the batch's COPY text (copyText, the real one) and answers at once.
+// replies are collected, and the store builds the batch's COPY text (copyData, the real one) and answers at once.
 // What is left out: socket syscalls, pg's protocol work and PostgreSQL itself (the end-to-end benchmark has those).
 // Measured: process CPU time (user + system) per position, over `frames` 0x0200 reports from `terminals`
 // authenticated sessions, after a warm-up of the same size; the median of 5 rounds.
@@ -21,7 +21,7 @@ const { hashAuthCode } = await fromDist('tracking/terminal/terminal-directory.js
 const { encodeMessage, encodeAuth, encodeLocation } = await fromDist('tracking/terminal/jt808/jt808.encoder.js');
 const { PositionsService } = await fromDist('tracking/positions/positions.service.js');
 const { PositionWriter } = await fromDist('tracking/positions/position-writer.js');
-const { copyText } = await fromDist('tracking/positions/position-store.js');
+const { copyData } = await fromDist('tracking/positions/position-store.js');
 const { MetricsService } = await fromDist('ops/metrics.service.js');
 
 const uuid = (i: number) => `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
@@ -31,7 +31,7 @@ const metrics = new MetricsService();
 let copyBytes = 0;
 const store = {
   async write(rows: unknown[]) {
-    copyBytes += copyText(rows).length;
+    copyBytes += copyData(rows).length;
     return { inserted: rows.length, insertedOrdinals: null };
   },
 };

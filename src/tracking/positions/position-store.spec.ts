@@ -1,0 +1,66 @@
+import { copyData } from './position-store.js';
+import type { PositionRow } from './position.js';
+
+const V = '7d3c2a10-0000-4000-8000-000000000001';
+const T = '7d3c2a10-0000-4000-8000-0000000000aa';
+const W = '7d3c2a10-0000-4000-8000-0000000000bb';
+
+const row = (over: Partial<PositionRow> = {}): PositionRow => ({
+  vehicleId: V,
+  terminalId: T,
+  fixTime: new Date('2026-11-29T10:00:00.000Z'),
+  receivedAt: new Date('2026-11-29T10:00:01.250Z'),
+  lat: 40.5,
+  lon: 110.25,
+  speedKmh: 62.5,
+  course: 90,
+  altitudeM: 1040,
+  alarmBits: 0,
+  statusBits: 3,
+  mileageKm: 1234.5,
+  source: 'jt808',
+  backfill: false,
+  ...over,
+});
+
+describe(copyData.name, () => {
+  it('should write one COPY text line per row, in order, ending with its 1-based ordinal', () => {
+    const text = copyData([
+      row(),
+      row({ fixTime: new Date('2026-11-29T10:00:05.000Z'), terminalId: null, waybillId: W, mileageKm: null, quality: 4, backfill: true, alarmBits: 0x80000000 }),
+    ]).toString('utf8');
+    expect(text).toBe(
+      `${V}\t2026-11-29T10:00:00.000Z\t2026-11-29T10:00:01.250Z\t${T}\t\\N\t40.5\t110.25\t62.5\t90\t1040\t0\t3\t1234.5\tjt808\t0\tf\t\\N\t1\n` +
+        `${V}\t2026-11-29T10:00:05.000Z\t2026-11-29T10:00:01.250Z\t\\N\t${W}\t40.5\t110.25\t62.5\t90\t1040\t-2147483648\t3\t\\N\tjt808\t4\tt\t\\N\t2\n`,
+    );
+  });
+
+  it('should escape backslashes, tabs and line breaks in the extra items, and write other text as UTF-8', () => {
+    const extra = { note: 'a\tb\nc\\d\re', name: '蒙A·12345 驾驶员' };
+    const text = copyData([row({ extra })]).toString('utf8');
+    const fields = text.slice(0, -1).split('\t');
+    expect(fields).toHaveLength(18);
+    expect(fields[16]).toBe(JSON.stringify(extra).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
+    expect(text).toContain('蒙A·12345 驾驶员');
+  });
+
+  it('should grow past its first estimate without losing or reordering a byte', () => {
+    // 40 rows of about 6 KB of UTF-8 each: far beyond the 256 bytes a row it starts with.
+    const rows = Array.from({ length: 40 }, (_, i) => row({ fixTime: new Date(Date.UTC(2026, 10, 29, 10, 0, i)), extra: { text: `第${i}行`.padEnd(2000, '危') } }));
+    const buf = copyData(rows);
+    const lines = buf.toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(40);
+    lines.forEach((line, i) => {
+      const f = line.split('\t');
+      expect(f[1]).toBe(rows[i]!.fixTime.toISOString());
+      expect(JSON.parse(f[16]!)).toEqual(rows[i]!.extra);
+      expect(f[17]).toBe(String(i + 1));
+    });
+    expect(buf.length).toBe(Buffer.byteLength(buf.toString('utf8')));
+  });
+
+  it('should give an empty Buffer for no rows', () => {
+    expect(copyData([]).length).toBe(0);
+  });
+});
