@@ -13,8 +13,8 @@ import { AlarmsService, type SignalBatch } from './alarms.service.js';
 import { initialState, MONITOR_RULES, type EvaluationMode, type MonitorRules } from './monitor-rules.js';
 import { CLOCK_JOB, CLOCK_SCHEDULER_ID, MONITORING_QUEUE } from './monitoring.queue.js';
 import type { MonitorPosition, MonitorZone, TripEvent, VehicleRuleState } from './rules/monitoring.types.js';
-import { loadTripInfos, type TripInfo } from './trip-contexts.js';
 import { STATE_FLUSH_SLICES, stateFlushSlice } from './state-flush.js';
+import { loadTripInfos, type TripInfo } from './trip-contexts.js';
 import { ZonesService } from './zones.service.js';
 
 // How long a vehicle's trip context is trusted before it is read again (a status change made by this process
@@ -60,10 +60,10 @@ const toMonitor = (p: LivePosition): MonitorPosition => ({
 // pushes into a queue: evaluation runs after the acknowledgement, off the terminal's critical path.
 //
 // State: each vehicle's rule state lives in memory and is written behind (only the vehicles that changed), spread
-// over MONITOR_STATE_FLUSH_MS in STATE_FLUSH_SLICES slices (stateFlushSlice), and at shutdown; a restart reads it back, so driving time, hysteresis and
-// open episodes continue. A vehicle's state belongs to the process that ingests its positions (the one holding
-// its terminal connection); with several ingest processes a vehicle that reconnects elsewhere continues from the
-// last written state.
+// over MONITOR_STATE_FLUSH_MS in STATE_FLUSH_SLICES slices (state-flush.ts), and at shutdown; a restart reads it
+// back, so driving time, hysteresis and open episodes continue. A vehicle's state belongs to the process that
+// ingests its positions (the one holding its terminal connection); with several ingest processes a vehicle that
+// reconnects elsewhere continues from the last written state.
 @Injectable()
 export class MonitoringService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Monitoring');
