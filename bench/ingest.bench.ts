@@ -510,6 +510,8 @@ async function clientMain() {
       );
       const warm = s.warmup as { durationS: number; acked: number; latencyMs: Record<string, number> } | null;
       const ww = ingest.watcher.warmupLatencyMs;
+      // The CPU is metered over the measured time only, so it is divided by what was acknowledged in it.
+      const measuredAcked = acked - (warm?.acked ?? 0);
       table([
         ['set-up (authenticate)', `${s.setupS} s, online ${s.terminals - Object.values(s.setupFailures as Record<string, number>).reduce((a, n) => a + n, 0)}/${s.terminals}${Object.keys(s.setupFailures).length ? ` failures ${JSON.stringify(s.setupFailures)}` : ''}`],
         ['offered (target)', `${fmt(target)} positions/s`],
@@ -529,11 +531,11 @@ async function clientMain() {
         ['stored rows / distinct keys / acked', `${fmt(stored.rows)} / ${fmt(stored.distinct_keys)} / ${fmt(acked)}  →  ${lost === 0 ? 'every acked position stored exactly once' : lost > 0 ? `${fmt(lost)} ACKED POSITIONS MISSING` : `${fmt(-lost)} more rows than acks (stored but the ACK not counted: timeouts/aborts)`}; ${fmt(stored.flagged)} flagged by plausibility`],
         ...(multi
           ? ([
-              ['ingest processes CPU', `${ingestCpu.map((c) => fmt(c, 1)).join(' + ')} s = ${fmt((ingestCpu.reduce((a, c) => a + c, 0) / cpuServer.wallSeconds) * 100)} % of one core; ${fmt((ingestCpu.reduce((a, c) => a + c, 0) * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`],
+              ['ingest processes CPU', `${ingestCpu.map((c) => fmt(c, 1)).join(' + ')} s = ${fmt((ingestCpu.reduce((a, c) => a + c, 0) / cpuServer.wallSeconds) * 100)} % of one core; ${fmt((ingestCpu.reduce((a, c) => a + c, 0) * 1e6) / Math.max(1, measuredAcked), 1)} µs per position acked in the measured time`],
               ['api process CPU (bench process: watcher fan-out)', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core`],
             ] as [string, string][])
           : ([
-              ['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, stored.rows), 1)} µs per stored position`],
+              ['server process CPU', `${fmt(cpuServer.cpuSeconds, 1)} s = ${fmt(cpuServer.coreShare * 100)} % of one core; ${fmt((cpuServer.cpuSeconds * 1e6) / Math.max(1, measuredAcked), 1)} µs per position acked in the measured time`],
               [
                 'server main thread: CPU, event loop busy, loop delay p50 / p99 / max',
                 `${mainThread.cpuShare == null ? 'n/a' : `${fmt(mainThread.cpuShare * 100)} % of one core`}; ${fmt(mainThread.eventLoopBusy * 100)} % busy; ${fmt(mainThread.loopDelayMs.p50, 1)} / ${fmt(mainThread.loopDelayMs.p99, 1)} / ${fmt(mainThread.loopDelayMs.max, 1)} ms`,
