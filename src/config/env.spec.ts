@@ -1,4 +1,4 @@
-import { EnvError, loadEnv } from './env.js';
+import { EnvError, LIVE_FLUSH_DEFAULT_MS, loadEnv } from './env.js';
 
 describe('loadEnv', () => {
   it('should apply defaults when nothing is set', () => {
@@ -13,6 +13,14 @@ describe('loadEnv', () => {
     const env = loadEnv({ BODY_LIMIT: '256kb', ROLES: 'api, worker' });
     expect(env.BODY_LIMIT).toBe(256 * 1024);
     expect(env.ROLES).toEqual(['api', 'worker']);
+  });
+
+  it('should collect live positions for LIVE_FLUSH_MS, 50 ms unless set, 10 ms to 5 s', () => {
+    expect(loadEnv({}).LIVE_FLUSH_MS).toBe(LIVE_FLUSH_DEFAULT_MS);
+    expect(LIVE_FLUSH_DEFAULT_MS).toBe(50);
+    expect(loadEnv({ LIVE_FLUSH_MS: '200' }).LIVE_FLUSH_MS).toBe(200);
+    expect(() => loadEnv({ LIVE_FLUSH_MS: '5' })).toThrow(EnvError);
+    expect(() => loadEnv({ LIVE_FLUSH_MS: '6000' })).toThrow(EnvError);
   });
 
   it('should treat empty strings as unset', () => {

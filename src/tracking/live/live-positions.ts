@@ -1,6 +1,7 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import type { Namespace } from 'socket.io';
+import { ENV, LIVE_FLUSH_DEFAULT_MS, type Env } from '../../config/env.js';
 import type { LiveChannel } from '../../live/live.backend.js';
 import { LiveService } from '../../live/live.service.js';
 import { MetricsService } from '../../ops/metrics.service.js';
@@ -8,9 +9,9 @@ import { PositionsService, type LivePosition } from '../positions/positions.serv
 import { liveItem, planEmits, POSITIONS_EVENT, type LiveItem, type RegionBatch } from './live-positions.rules.js';
 import { TrackingScope } from './tracking-scope.service.js';
 
-// Positions collected before one flush: a live map redraws a few times a second at most, and a flush costs one
-// emit per watched room whatever it holds.
-export const LIVE_FLUSH_MS = 100;
+// Positions collected before one flush, by default (LIVE_FLUSH_MS in the environment): a live map redraws a few
+// times a second at most, and a flush costs one emit per watched room whatever it holds.
+export const LIVE_FLUSH_MS = LIVE_FLUSH_DEFAULT_MS;
 // Beyond this many positions waiting for a flush (the owner lookup is stuck), new ones are dropped and counted:
 // live delivery is at most once, and memory must stay bounded.
 const MAX_BUFFERED = 100_000;
@@ -45,13 +46,16 @@ export class LivePositions implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
   private readonly pushed: Counter;
   private readonly channel: LiveChannel | null;
+  private readonly flushMs: number;
 
   constructor(
     positions: PositionsService,
     private readonly scope: TrackingScope,
     private readonly live: LiveService,
     metrics: MetricsService,
+    @Inject(ENV) env: Env,
   ) {
+    this.flushMs = env.LIVE_FLUSH_MS;
     this.unsubscribe = positions.onLive((batch) => this.collect(batch));
     this.channel = live.channel(CLUSTER_CHANNEL);
     this.pushed = metrics.counter({
@@ -107,7 +111,7 @@ export class LivePositions implements OnModuleDestroy {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, LIVE_FLUSH_MS);
+    }, this.flushMs);
     this.timer.unref();
   }
 
