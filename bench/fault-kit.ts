@@ -152,8 +152,8 @@ const logMsg = (line: string) => {
 };
 
 // The V8 flags `npm start` gives the app (package.json; the Dockerfile's CMD too): a young generation of 64 MB
-// semi-spaces instead of 16, so that positions waiting a few hundred ms for their batch die young instead of being
-// promoted (bench/README.md, session 7). The benchmarks that run the app in their own process start with them too.
+// semi-spaces instead of 16, which made full mark-compacts rarer and cut the server's CPU per position at 22,000
+// positions/s (bench/README.md, session 7). The benchmarks that run the app in their own process start with them too.
 export const APP_NODE_ARGS = ['--max-semi-space-size=64'];
 
 // `node <APP_NODE_ARGS> dist/main.js` with only the Hazway settings given here (none inherited from the caller's
