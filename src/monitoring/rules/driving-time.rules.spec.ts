@@ -1,5 +1,13 @@
 import { HOUR, lines, MIN, noTrip, run, T0, TrackBuilder } from './fixtures/monitor-test-kit.js';
+import type { DrivingState } from './driving-time.rules.js';
+import type { MonitorState } from './monitor-engine.js';
+import type { VehicleRuleState } from './monitoring.types.js';
 
+const driving = (s: VehicleRuleState) => (s as unknown as MonitorState).live.driving;
+const withDriving = (s: VehicleRuleState, d: DrivingState) => {
+  const m = s as unknown as MonitorState;
+  return { ...m, live: { ...m.live, driving: d } } as unknown as VehicleRuleState;
+};
 const only = (rule: string, ls: string[]) => ls.filter((l) => l.includes(`${rule}/`));
 
 describe('evaluateDrivingTime (TR-03/04/05)', () => {
@@ -61,6 +69,40 @@ describe('evaluateDrivingTime (TR-03/04/05)', () => {
       // the first 15 min bucket leaves the window at the first fix >= 24 h.
       const b = new TrackBuilder().drive(482, 60, 60).stand(241, 4 * 60);
       expect(only('TR-05', lines(run(b.fixes, ctx).signals))).toEqual(['+8h01m00s TR-05/ open alarm', '+24h02m00s TR-05/ close alarm']);
+    });
+
+    it('should add driving inside the newest 15 min bucket without copying the ring, and keep the same total', () => {
+      // 10:00 to 10:14 at 1 fix/min, all inside one bucket: the first interval makes the ring, the other 13 reuse it.
+      const fixes = new TrackBuilder().drive(15, 60, 60).fixes;
+      const first = run(fixes.slice(0, 2), noTrip());
+      const inBucket = run(fixes.slice(2), noTrip(), [], undefined, first.state);
+      const d = driving(inBucket.state);
+      expect(d.daily).toBe(driving(first.state).daily);
+      expect(d.dailyMs).toBe(14 * MIN);
+      expect(d.dailyPendingMs).toBe(13 * MIN);
+      expect(d.daily.reduce((a, b) => a + b, 0) + d.dailyPendingMs!).toBe(d.dailyMs);
+      const next = run(new TrackBuilder(T0 + 15 * MIN).drive(3, 60, 60).fixes, noTrip(), [], undefined, inBucket.state);
+      // Crossing into the next bucket writes the pending time into the ring (a new array) and starts again.
+      expect(driving(next.state).daily).not.toBe(d.daily);
+      expect(driving(next.state).daily[Math.floor(T0 / (15 * MIN)) % 96]).toBe(15 * MIN);
+      expect(driving(next.state).dailyMs).toBe(17 * MIN);
+      const within = run(new TrackBuilder(T0 + 18 * MIN).drive(3, 60, 60).fixes, noTrip(), [], undefined, next.state);
+      expect(driving(within.state).daily).toBe(driving(next.state).daily);
+    });
+
+    it('should carry on from a state stored before the pending time existed', () => {
+      const before = run(new TrackBuilder().drive(200, 60, 60).fixes, noTrip());
+      // The same state in the old shape: everything in the ring, no dailyPendingMs.
+      const { dailyPendingMs, ...old } = driving(before.state);
+      const ring = old.daily.slice();
+      ring[old.dailyHead! % ring.length] += dailyPendingMs!;
+      const stored: DrivingState = { ...old, daily: ring };
+      const after = new TrackBuilder(T0 + 200 * MIN).drive(290, 60, 60).fixes;
+      const fromNew = run(after, noTrip(), [], undefined, before.state);
+      const fromOld = run(after, noTrip(), [], undefined, withDriving(before.state, stored));
+      expect(driving(fromOld.state).dailyMs).toBe(driving(fromNew.state).dailyMs);
+      expect(only('TR-05', lines(fromOld.signals))).toEqual(only('TR-05', lines(fromNew.signals)));
+      expect(only('TR-05', lines(fromNew.signals))).toEqual(['+8h01m00s TR-05/ open alarm']);
     });
 
     it('should restart the count for another driver', () => {

@@ -21,7 +21,10 @@ export type DrivingState = {
   restSince: number | null; // start of the current stop
   daily: number[]; // rolling window: driving ms per bucket, ring indexed by absolute bucket number % length
   dailyHead: number | null; // absolute number of the newest bucket written
-  dailyMs: number; // sum of `daily`
+  dailyMs: number; // sum of `daily` and `dailyPendingMs`
+  // Driving in the newest bucket not yet written into `daily`, so that a fix within that bucket (the usual case)
+  // does not copy the ring. States stored before it existed have none (0).
+  dailyPendingMs?: number;
   cont: Ep;
   night: Ep;
   day: Ep;
@@ -35,19 +38,27 @@ export const initialDrivingState = (): DrivingState => ({
   daily: [],
   dailyHead: null,
   dailyMs: 0,
+  dailyPendingMs: 0,
   cont: null,
   night: null,
   day: null,
 });
 
-// Add driving over [a, b) to the rolling window and move its head to b (copy-on-write of the bucket ring; the
-// same object back when nothing changes).
-type Daily = Pick<DrivingState, 'daily' | 'dailyHead' | 'dailyMs'>;
+// Add driving over [a, b) to the rolling window and move its head to b (the same object back when nothing
+// changes). Driving inside the head bucket only adds to dailyPendingMs; the ring is copied (copy-on-write) and the
+// pending time written into it when the head moves or older buckets change.
+type Daily = Pick<DrivingState, 'daily' | 'dailyHead' | 'dailyMs' | 'dailyPendingMs'>;
 function addDaily(s: Daily, a: number, b: number, bucketMs: number, buckets: number): Daily {
   if (!(b > a) && (s.dailyHead === null || Math.floor(b / bucketMs) <= s.dailyHead)) return s;
-  const daily = s.daily.length === buckets ? s.daily.slice() : new Array<number>(buckets).fill(0);
-  let head = s.daily.length === buckets ? s.dailyHead : null;
-  let total = s.daily.length === buckets ? s.dailyMs : 0;
+  const ring = s.daily.length === buckets && s.dailyHead !== null;
+  const pending = s.dailyPendingMs ?? 0;
+  if (ring && Math.floor(a / bucketMs) === s.dailyHead && Math.floor(b / bucketMs) === s.dailyHead) {
+    return { daily: s.daily, dailyHead: s.dailyHead, dailyMs: s.dailyMs + (b - a), dailyPendingMs: pending + (b - a) };
+  }
+  const daily = ring ? s.daily.slice() : new Array<number>(buckets).fill(0);
+  let head = ring ? s.dailyHead : null;
+  let total = ring ? s.dailyMs : 0;
+  if (ring && pending) daily[head! % buckets] = daily[head! % buckets]! + pending;
   const advance = (to: number) => {
     if (head === null || to - head >= buckets) {
       daily.fill(0);
@@ -71,7 +82,7 @@ function addDaily(s: Daily, a: number, b: number, bucketMs: number, buckets: num
     }
     t = next;
   }
-  return { daily, dailyHead: head, dailyMs: total };
+  return { daily, dailyHead: head, dailyMs: total, dailyPendingMs: 0 };
 }
 
 export function evaluateDrivingTime(s0: DrivingState, fix: Fix, env: RuleEnv): DrivingState {
@@ -150,7 +161,7 @@ export function evaluateDrivingTime(s0: DrivingState, fix: Fix, env: RuleEnv): D
       position: where(fix),
     });
   }
-  return { driverId, contMs, nightMs, restSince, daily: daily.daily, dailyHead: daily.dailyHead, dailyMs: daily.dailyMs, cont, night, day };
+  return { driverId, contMs, nightMs, restSince, daily: daily.daily, dailyHead: daily.dailyHead, dailyMs: daily.dailyMs, dailyPendingMs: daily.dailyPendingMs ?? 0, cont, night, day };
 }
 
 const MSG = {
