@@ -1,4 +1,5 @@
 import { regionPrefix } from '../../accounts/region.rules.js';
+import { isoTime } from '../../common/iso-time.js';
 
 // Live positions on the /watch namespace: room names, the payload watchers get, and which emits one flush of
 // positions turns into. Pure; LivePositions (live-positions.ts) does the I/O.
@@ -28,7 +29,7 @@ export type LiveItem = {
 export const liveItem = (p: Omit<LiveItem, 'fixTime'> & { fixTime: Date }): LiveItem => ({
   vehicleId: p.vehicleId,
   waybillId: p.waybillId,
-  fixTime: p.fixTime.toISOString(),
+  fixTime: isoTime(p.fixTime.getTime()),
   lat: p.lat,
   lon: p.lon,
   speedKmh: p.speedKmh,

@@ -1,4 +1,4 @@
-import { copyData } from './position-store.js';
+import { copyData, decimalText } from './position-store.js';
 import type { PositionRow } from './position.js';
 
 const V = '7d3c2a10-0000-4000-8000-000000000001';
@@ -62,5 +62,49 @@ describe(copyData.name, () => {
 
   it('should give an empty Buffer for no rows', () => {
     expect(copyData([]).length).toBe(0);
+  });
+
+  it('should write the numbers so that PostgreSQL reads back the same doubles, for reported and arbitrary values', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rows = Array.from({ length: 3_000 }, (_, i) =>
+      row({
+        lat: (i % 2 ? -1 : 1) * (i % 3 ? Math.floor(rnd() * 90e6) / 1e6 : rnd() * 90), // millionths as terminals send, or any double
+        lon: Math.floor(rnd() * 180e6) / 1e6,
+        speedKmh: i % 5 ? Math.floor(rnd() * 2000) / 10 : rnd() * 200,
+        mileageKm: Math.floor(rnd() * 4e9) / 10,
+      }),
+    );
+    const lines = copyData(rows).toString('utf8').split('\n');
+    rows.forEach((r, i) => {
+      const f = lines[i]!.split('\t');
+      expect([Number(f[5]), Number(f[6]), Number(f[7]), Number(f[12])]).toEqual([r.lat, r.lon, r.speedKmh, r.mileageKm]);
+      expect(f[5]).toMatch(/^-?\d+(\.\d+)?(e-?\d+)?$/);
+    });
+  });
+});
+
+describe(decimalText.name, () => {
+  it('should write millionths and tenths as plain decimals, and anything else as String() does', () => {
+    expect([decimalText(40.860795, 6), decimalText(-33.000001, 6), decimalText(110, 6), decimalText(0.000001, 6), decimalText(-0, 6)]).toEqual([
+      '40.860795',
+      '-33.000001',
+      '110',
+      '0.000001',
+      '0',
+    ]);
+    expect([decimalText(62.5, 1), decimalText(0.1, 1), decimalText(429496729.5, 1)]).toEqual(['62.5', '0.1', '429496729.5']);
+    expect([decimalText(39.91234567, 6), decimalText(62.55, 1), decimalText(1e21, 1), decimalText(1e-7, 6)]).toEqual(['39.91234567', '62.55', '1e+21', '1e-7']);
+  });
+
+  it('should give the same text as String() for every value it formats itself', () => {
+    const wrong: string[] = [];
+    for (let i = -200_000; i <= 200_000; i += 7) {
+      for (const v of [i / 1e6 + 39, i / 1e6, i / 10, (i * 997) / 1e6]) {
+        if (decimalText(v, 6) !== String(v)) wrong.push(`${v} (6)`);
+        if (decimalText(v, 1) !== String(v)) wrong.push(`${v} (1)`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
