@@ -36,6 +36,7 @@ describe('monitoring', () => {
   const sockets: Socket[] = [];
   const seen = { monitor: [] as AlarmView[], authority: [] as AlarmView[], outsider: [] as AlarmView[] };
   let start: Date;
+  let tripPositions = 0;
 
   const watcher = async (token: string, into: AlarmView[]) => {
     const s = io(`${t.url}/watch`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
@@ -121,6 +122,7 @@ describe('monitoring', () => {
     // One position per message until the departure is recorded, then the rest as one batch (a batch upload), so
     // that the zone alarm opens and closes within one evaluation, well before its escalation is due.
     const records = track.records(w.vehicle.id, start);
+    tripPositions = records.length;
     for (const r of records.slice(0, 6)) await positions.ingest([r]);
     await monitoring.settle();
     await positions.ingest(records.slice(6));
@@ -144,6 +146,17 @@ describe('monitoring', () => {
     ]);
     const notes = await request(t.http).get('/notifications').set(bearer(w.consignee.token));
     expect(notes.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'waybill.arrived', data: expect.objectContaining({ waybillId: trip.waybill.id }) })]));
+  });
+
+  it('should count the positions evaluated and time the rules per batch in /metrics', async () => {
+    const metrics = (await request(t.http).get('/metrics')).text;
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    // Every position of the trip (one batch per message for the first six, then one batch for the rest).
+    expect(value('hazway_monitor_positions_evaluated_total')).toBeGreaterThanOrEqual(tripPositions);
+    const batches = value('hazway_monitor_batch_evaluation_seconds_count');
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(batches).toBeLessThan(value('hazway_monitor_positions_evaluated_total'));
+    expect(value('hazway_monitor_batch_evaluation_seconds_sum')).toBeGreaterThan(0);
   });
 
   it('should store the trip as alarm episodes, one per rule and key, with the waybill and evidence', async () => {
