@@ -6,7 +6,11 @@ import { Redis } from 'ioredis';
 export type LiveAdapterKind = 'redis' | 'memory';
 // A Redis pub/sub channel of Hazway's own between processes (LiveBackend.channel).
 export type LiveChannel = {
+  // To the other processes listening; skipped while none is (see othersListening).
   publish(payload: unknown): void;
+  // Whether a publish now may reach another process: false when the last one reached nobody else and none has
+  // announced itself since, until a probe is due (PROBE_MS). A publisher can then skip building the message.
+  othersListening(): boolean;
   // Starts (or stops, with null) hearing what the other processes publish; this process's own messages are skipped.
   listen(handler: ((payload: unknown) => void) | null): void;
 };
@@ -14,6 +18,9 @@ export type LiveChannel = {
 export type LiveCheck = { status: 'up' | 'down'; adapter: LiveAdapterKind; error?: string };
 
 const CONNECT_TIMEOUT_MS = 10_000;
+// While nobody else listens on a channel, one publish in this interval goes out anyway and asks Redis again (a
+// listener whose announcement was lost is then heard from within this time).
+export const PROBE_MS = 1_000;
 const QUIT_TIMEOUT_MS = 1_000;
 
 // Commands the redis adapter sends without awaiting or catching them. With ioredis each returns a promise
@@ -46,6 +53,8 @@ export class LiveBackend implements OnApplicationShutdown {
   private readonly logger = new Logger('Live');
   // This process, in messages on its own channels.
   private readonly id = randomBytes(8).toString('hex');
+  private readonly idBytes = Buffer.from(this.id);
+  private readonly channels = new Map<string, LiveChannel>();
   // One warning per outage, not one per position published while Redis is away.
   private outage = false;
 
@@ -95,15 +104,34 @@ export class LiveBackend implements OnApplicationShutdown {
   // included (it checks the sender after parsing): a message here starts with the sending process's id, so the
   // sender skips its own without parsing them, and a process subscribes only while it has a use for them
   // (listen(null) unsubscribes). null with the in-memory adapter (one process: nobody to tell).
+  // Nor is anything sent while no other process listens: PUBLISH answers how many subscribers got the message, and
+  // when that was nobody but this process, publishing stops until another process announces itself (it publishes
+  // its id on "<channel>:hello" once its SUBSCRIBE is through) or for PROBE_MS, after which one publish asks again.
+  // A single app process with Redis (for its queues) then serialises no live positions for nobody.
   channel(name: string): LiveChannel | null {
     if (!this.redis) return null;
+    const existing = this.channels.get(name);
+    if (existing) return existing;
     const { pub, sub, key } = this.redis;
     const channel = `${key}:${name}`; // not under the adapter's "<key>#" channels
     const channelBytes = Buffer.from(channel);
+    const hello = `${channel}:hello`;
+    const helloBytes = Buffer.from(hello);
     const prefix = Buffer.from(`${this.id}\n`);
     const onError = (e: Error) => this.warnOnce(`Redis command failed: ${e.message}`);
     let handler: ((payload: unknown) => void) | null = null;
+    let subscribed = false; // this process's own subscription, which PUBLISH counts too
+    let others = true; // until a publish reaches nobody else
+    let probeAt = 0;
+    let announcements = 0; // hellos heard: a publish answered from before one says nothing about the newcomer
     const onMessage = (from: Buffer, message: Buffer) => {
+      if (from.equals(helloBytes)) {
+        if (!message.equals(this.idBytes)) {
+          announcements++;
+          others = true;
+        }
+        return;
+      }
       if (!handler || !from.equals(channelBytes)) return;
       if (message.length >= prefix.length && message.subarray(0, prefix.length).equals(prefix)) return;
       const text = message.toString('utf8');
@@ -113,22 +141,42 @@ export class LiveBackend implements OnApplicationShutdown {
         this.logger.warn(`unreadable message on ${channel}: ${(e as Error).message}`);
       }
     };
-    return {
+    sub.on('messageBuffer', onMessage);
+    sub.subscribe(hello).catch(onError);
+    const othersListening = () => others || Date.now() >= probeAt;
+    const ch: LiveChannel = {
+      othersListening,
       publish: (payload) => {
-        pub.publish(channel, `${this.id}\n${JSON.stringify(payload)}`).catch(onError);
+        if (!othersListening()) return;
+        const heard = announcements;
+        pub
+          .publish(channel, `${this.id}\n${JSON.stringify(payload)}`)
+          .then((receivers) => {
+            if (receivers - (subscribed ? 1 : 0) > 0 || heard !== announcements) return;
+            others = false;
+            probeAt = Date.now() + PROBE_MS;
+          })
+          .catch(onError);
       },
       listen: (next) => {
         const was = handler;
         handler = next;
         if (next && !was) {
-          sub.on('messageBuffer', onMessage);
-          sub.subscribe(channel).catch(onError);
+          sub
+            .subscribe(channel)
+            .then(() => {
+              subscribed = handler !== null;
+              if (subscribed) return pub.publish(hello, this.idBytes);
+            })
+            .catch(onError);
         } else if (!next && was) {
-          sub.off('messageBuffer', onMessage);
+          subscribed = false;
           sub.unsubscribe(channel).catch(onError);
         }
       },
     };
+    this.channels.set(name, ch);
+    return ch;
   }
 
   // ioredis connection states ('ready', 'reconnecting', 'end', ...), or null for the in-memory adapter.

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { LiveBackend } from '../../src/live/live.backend.js';
 import { describeWithRedis, redisUrl } from '../helpers/redis.js';
@@ -96,6 +97,51 @@ describeWithRedis('LiveBackend.channel (Redis)', () => {
     expect(atB.got).toEqual([]);
     expect(other.got).toEqual(['two']);
     other.channel.listen(null);
+  });
+
+  it('should stop publishing while no other process listens, and start again when one announces itself', async () => {
+    const channel = a.channel('quiet')!;
+    expect(channel.othersListening()).toBe(true); // nothing known yet
+    channel.publish('to nobody'); // answered by Redis: no subscriber
+    await waitFor(() => !channel.othersListening());
+    // b listens: its SUBSCRIBE, then its hello, which a hears.
+    const atB = heard(b, 'quiet');
+    await waitFor(() => channel.othersListening());
+    channel.publish('first');
+    await waitFor(() => atB.got.length > 0);
+    expect(atB.got).toEqual(['first']);
+    // b stops listening: the next publish reaches nobody, and a stops again.
+    atB.channel.listen(null);
+    await new Promise((r) => setTimeout(r, 100)); // the UNSUBSCRIBE through
+    channel.publish('gone');
+    await waitFor(() => !channel.othersListening());
+  });
+
+  it('should count its own subscription out: a process listening alone publishes nothing', async () => {
+    const atA = heard(a, 'alone');
+    await new Promise((r) => setTimeout(r, 100));
+    atA.channel.publish('self');
+    await waitFor(() => !atA.channel.othersListening());
+    expect(atA.got).toEqual([]);
+    atA.channel.listen(null);
+  });
+
+  it('should ask again after PROBE_MS when an announcement was missed', async () => {
+    const channel = a.channel('probe')!;
+    channel.publish('to nobody');
+    await waitFor(() => !channel.othersListening());
+    // A listener that never announced itself (a raw subscriber, as a process whose hello was lost).
+    const raw = new Redis(redisUrl!);
+    const got: string[] = [];
+    raw.on('message', (_c: string, m: string) => got.push(m.slice(m.indexOf('\n') + 1)));
+    await raw.subscribe(`${key}:probe`);
+    channel.publish('skipped'); // within PROBE_MS of the last answer: not sent
+    expect(channel.othersListening()).toBe(false);
+    await waitFor(() => channel.othersListening()); // the probe is due
+    channel.publish('probe');
+    await waitFor(() => got.length > 0);
+    expect(got).toEqual(['"probe"']);
+    raw.disconnect();
   });
 });
 

@@ -32,7 +32,9 @@ type CachedOwner = { organisationId: string; regionCode: string | null; expires:
 // about 20,000 a second at the hot path's target). A process subscribes to the flushes only while it has /watch
 // sockets, and skips its own unparsed. (The socket.io adapter's serverSideEmit, used before, is decoded by every
 // process, the sender included: 4.7 % of a single ingest process's CPU profile went to serialising and parsing.)
-// The price: every process with watchers receives every flush, JSON of about 150 bytes a position.
+// The price: every process with watchers receives every flush, JSON of about 150 bytes a position. While no other
+// process listens (one app process with Redis for its queues), nothing is published (LiveChannel.othersListening),
+// and a flush with no watcher here either does no work at all.
 @Injectable()
 export class LivePositions implements OnModuleDestroy {
   private readonly logger = new Logger('LivePositions');
@@ -51,7 +53,7 @@ export class LivePositions implements OnModuleDestroy {
   constructor(
     positions: PositionsService,
     private readonly scope: TrackingScope,
-    private readonly live: LiveService,
+    live: LiveService,
     metrics: MetricsService,
     @Inject(ENV) env: Env,
   ) {
@@ -126,8 +128,8 @@ export class LivePositions implements OnModuleDestroy {
       this.logger.warn(`${this.dropped} live positions were dropped while the flush was behind`);
       this.dropped = 0;
     }
-    // Alone (in-memory adapter) with nobody watching: nothing to do.
-    if (this.live.adapter === 'memory' && namespace.sockets.size === 0) return;
+    // Nobody watching here, and no other process listening (or none at all: in-memory adapter): nothing to do.
+    if (namespace.sockets.size === 0 && !this.channel?.othersListening()) return;
     this.flushing = true;
     try {
       const regions = await this.regionsOf(batch);
