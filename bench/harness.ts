@@ -2,6 +2,7 @@
 // client, a fixed-concurrency runner, latency percentiles, an SQL statement counter, the raw PostgreSQL COPY rate
 // and the machine facts. Compiled by bench/tsconfig.json into dist/bench/; the app itself is loaded at run time
 // from the main build (dist/*.js), so run `npm run build` first (the npm bench scripts do).
+import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -141,6 +142,25 @@ async function benchSettings(database: string, databaseUrl: string, adminPasswor
   };
 }
 
+// What the run's app left in Redis under its QUEUE_PREFIX (BullMQ queues and schedulers; the database goes with
+// drop()), so that benchmark runs do not pile keys up in Redis. Prefixes are [a-z0-9_]: nothing to escape in MATCH.
+async function dropQueueKeys(settings: Record<string, unknown>) {
+  const url = settings.REDIS_URL;
+  const prefix = settings.QUEUE_PREFIX;
+  if (typeof url !== 'string' || !url || typeof prefix !== 'string') return;
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.unlink(...keys);
+    }
+  } catch (e) {
+    log(`could not remove the run's Redis keys (${prefix}:*): ${(e as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function startBenchApp(extraEnv: Record<string, string | undefined> = {}): Promise<BenchApp> {
   const { createApp } = await fromDist('app.setup.js');
   const { loadEnv } = await fromDist('config/env.js');
@@ -170,6 +190,7 @@ export async function startBenchApp(extraEnv: Record<string, string | undefined>
     (stopping ??= (async () => {
       await app!.close().catch((e: Error) => log(`app.close: ${e.message}`));
       await db.drop();
+      await dropQueueKeys(env);
     })());
   return { url: `http://127.0.0.1:${port}`, databaseUrl, database, embedded: db.embedded, postgresVersion, env, adminPassword, app: app!, stop };
 }
@@ -198,6 +219,7 @@ export async function startBenchCluster(workers: number, extraEnv: Record<string
     (stopping ??= (async () => {
       await child.kill('SIGTERM');
       await db.drop();
+      await dropQueueKeys(settings);
     })());
   return {
     url: child.url,

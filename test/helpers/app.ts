@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { deleteRedisKeys } from './redis.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 
@@ -58,7 +59,11 @@ export async function startTestApp(overrides: Record<string, string> = {}, db?: 
     adminToken: async () => (admin ??= await login('admin', ADMIN_PASSWORD)),
     close: async () => {
       await app.close();
-      if (ownDb) await db!.drop();
+      if (ownDb) {
+        await db!.drop();
+        // Apps started on this database (a second instance) share its prefix: the owner closes last and clears it.
+        if (env.REDIS_URL) await deleteRedisKeys(env.REDIS_URL, env.QUEUE_PREFIX);
+      }
     },
   };
 }
