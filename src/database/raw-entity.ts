@@ -11,24 +11,29 @@ import type { DataSource, EntityManager, EntityMetadata } from 'typeorm';
 
 const cache = new Map<EntityMetadata, Map<string, string>>();
 
-export function entityColumns(source: DataSource | EntityManager, entity: new () => object, alias: string): string {
+// `omit` leaves out properties a caller does not use (a large column read on every call for nothing); the row then
+// lacks them, and the caller must not pass it where they are needed.
+export function entityColumns(source: DataSource | EntityManager, entity: new () => object, alias: string, omit: readonly string[] = []): string {
   const metadata = (source as DataSource).getMetadata
     ? (source as DataSource).getMetadata(entity)
     : (source as EntityManager).connection.getMetadata(entity);
   let byAlias = cache.get(metadata);
   if (!byAlias) cache.set(metadata, (byAlias = new Map()));
-  let list = byAlias.get(alias);
+  const key = omit.length ? `${alias} -${omit.join(',')}` : alias;
+  let list = byAlias.get(key);
   if (!list) {
     if (metadata.embeddeds.length) throw new Error(`entityColumns: ${metadata.name} has embedded columns, which plain rows cannot shape`);
+    const unknown = omit.filter((p) => !metadata.columns.some((c) => c.propertyName === p));
+    if (unknown.length) throw new Error(`entityColumns: ${metadata.name} has no ${unknown.join(', ')} to leave out`);
     list = metadata.columns
-      .filter((c) => c.isSelect && !c.isVirtual && !c.isVirtualProperty)
+      .filter((c) => c.isSelect && !c.isVirtual && !c.isVirtualProperty && !omit.includes(c.propertyName))
       .map((c) => {
         if (c.transformer) throw new Error(`entityColumns: ${metadata.name}.${c.propertyName} has a transformer`);
         const column = `${alias}."${c.databaseName}"`;
         return `${c.type === 'date' ? `${column}::text` : column} AS "${c.propertyName}"`;
       })
       .join(', ');
-    byAlias.set(alias, list);
+    byAlias.set(key, list);
   }
   return list;
 }

@@ -235,7 +235,9 @@ export class LoadingChecksService {
       vehicle: `ARRAY(SELECT v.id FROM vehicles v WHERE v.id IN (w.vehicle_id, w.trailer_id))`,
       person: `ARRAY(SELECT pp.id FROM people pp WHERE pp.id IN (w.driver_id, w.escort_id) OR (pp.id = $2::uuid AND pp.organisation_id = ${operatorOrg}))`,
     });
-    return (this.gather = `SELECT ${entityColumns(m, Waybill, 'w')},
+    // Not the certificate snapshot taken at issue (5.7 KB of JSON in the benchmark's waybills) nor the QR text: the
+    // rules and the waybill's move read neither.
+    return (this.gather = `SELECT ${entityColumns(m, Waybill, 'w', ['certificateSnapshot', 'qr'])},
        ARRAY(SELECT pl.region_code FROM places pl WHERE pl.id IN (w.origin_place_id, w.destination_place_id)) AS "placeRegions",
        (SELECT json_agg(x) FROM (${j(Organisation, 'o')} WHERE o.id IN (w.shipper_id, w.consignee_id, w.carrier_id, w.loading_site_id)) x) AS "_orgs",
        (SELECT json_agg(x) FROM (${j(Vehicle, 'v')} WHERE v.id IN (w.vehicle_id, w.trailer_id)) x) AS "_vehicles",
