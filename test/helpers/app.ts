@@ -61,7 +61,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, db?: 
       await app.close();
       if (ownDb) {
         await db!.drop();
-        // Apps started on this database (a second instance) share its prefix: the owner closes last and clears it.
+        // A second instance on this database shares its prefix: only the instance that created the database clears it.
         if (env.REDIS_URL) await deleteRedisKeys(env.REDIS_URL, env.QUEUE_PREFIX);
       }
     },
