@@ -66,7 +66,8 @@ export const EnvSchema = z.object({
   POSITIONS_MAX_PENDING_ROWS: z.coerce.number().int().min(100).max(5_000_000).default(50_000),
   POSITIONS_ADMISSION_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   POSITIONS_WRITE_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2),
-  // Live positions (src/tracking/live/live-positions.ts): collected for this long before one push to the watchers.
+  // Live positions (src/tracking/live/live-positions.ts): collected for this long before one push to the watchers (a
+  // live map redraws a few times a second at most, and a flush costs one emit per watched room whatever it holds).
   LIVE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(LIVE_FLUSH_DEFAULT_MS),
   // Web console map (src/console/): a raster tile server URL template ({z}/{x}/{y}) drawn under the built-in
   // outlines when set, and its attribution. Unset: the built-in country and province outlines only (no internet).

@@ -1,9 +1,9 @@
 import polyline from '@googlemaps/polyline-codec';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
+import { LIVE_FLUSH_DEFAULT_MS } from '../../src/config/env.js';
 import { PositionsService } from '../../src/tracking/positions/positions.service.js';
 import type { LiveItem } from '../../src/tracking/live/live-positions.rules.js';
-import { LIVE_FLUSH_MS } from '../../src/tracking/live/live-positions.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { connected, refusal } from '../helpers/sockets.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
@@ -230,7 +230,7 @@ describe('tracking: app terminals, live subscriptions, replay', () => {
       expect(await call(w, 'unsubscribe', { vehicleId })).toEqual({ ok: true });
       const seen = recorder(w);
       await call(await terminal(t, token), 'position', drive(minutesAgo(5), 1)[0]);
-      await sleep(LIVE_FLUSH_MS * 4);
+      await sleep(LIVE_FLUSH_DEFAULT_MS * 4);
       expect(seen).toEqual([]);
     });
 
@@ -275,7 +275,7 @@ describe('tracking: app terminals, live subscriptions, replay', () => {
       const bjGets = waitForItem(bj, (i) => i.vehicleId === beijing.vehicleId);
       await call(await terminal(t, beijing.token), 'position', drive(start, 1)[0]);
       await bjGets;
-      await sleep(LIVE_FLUSH_MS * 3);
+      await sleep(LIVE_FLUSH_DEFAULT_MS * 3);
       expect(seenByIm.filter((i) => i.vehicleId === hohhot.vehicleId)).toHaveLength(1);
       expect(seenByIm.map((i) => i.vehicleId)).not.toContain(beijing.vehicleId);
       expect(seenByBaotou).toEqual([]);
@@ -472,7 +472,7 @@ describeWithRedis('tracking across two instances sharing Redis', () => {
     await expect(gotB).resolves.toMatchObject({ vehicleId, fixTime: fix!.fixTime, lat: 39.6, lon: 109.8 });
     await expect(gotRegion).resolves.toMatchObject({ vehicleId, fixTime: fix!.fixTime });
     await gotA;
-    await sleep(LIVE_FLUSH_MS * 3);
+    await sleep(LIVE_FLUSH_DEFAULT_MS * 3);
     expect(seenOnB).toHaveLength(1);
     expect(seenOnA).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import type { Namespace } from 'socket.io';
-import { ENV, LIVE_FLUSH_DEFAULT_MS, type Env } from '../../config/env.js';
+import { ENV, type Env } from '../../config/env.js';
 import type { LiveChannel } from '../../live/live.backend.js';
 import { LiveService } from '../../live/live.service.js';
 import { MetricsService } from '../../ops/metrics.service.js';
@@ -9,9 +9,6 @@ import { PositionsService, type LivePosition } from '../positions/positions.serv
 import { liveItem, planEmits, POSITIONS_EVENT, type LiveItem, type RegionBatch } from './live-positions.rules.js';
 import { TrackingScope } from './tracking-scope.service.js';
 
-// Positions collected before one flush, by default (LIVE_FLUSH_MS in the environment): a live map redraws a few
-// times a second at most, and a flush costs one emit per watched room whatever it holds.
-export const LIVE_FLUSH_MS = LIVE_FLUSH_DEFAULT_MS;
 // Beyond this many positions waiting for a flush (the owner lookup is stuck), new ones are dropped and counted:
 // live delivery is at most once, and memory must stay bounded.
 const MAX_BUFFERED = 100_000;
