@@ -2,7 +2,6 @@
 // client, a fixed-concurrency runner, latency percentiles, an SQL statement counter, the raw PostgreSQL COPY rate
 // and the machine facts. Compiled by bench/tsconfig.json into dist/bench/; the app itself is loaded at run time
 // from the main build (dist/*.js), so run `npm run build` first (the npm bench scripts do).
-import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -142,23 +141,13 @@ async function benchSettings(database: string, databaseUrl: string, adminPasswor
   };
 }
 
-// What the run's app left in Redis under its QUEUE_PREFIX (BullMQ queues and schedulers; the database goes with
-// drop()), so that benchmark runs do not pile keys up in Redis. Prefixes are [a-z0-9_]: nothing to escape in MATCH.
+// What the run's app left in Redis under its QUEUE_PREFIX (the database goes with drop()), so that benchmark runs
+// do not pile keys up in Redis.
 async function dropQueueKeys(settings: Record<string, unknown>) {
-  const url = settings.REDIS_URL;
-  const prefix = settings.QUEUE_PREFIX;
+  const { REDIS_URL: url, QUEUE_PREFIX: prefix } = settings;
   if (typeof url !== 'string' || !url || typeof prefix !== 'string') return;
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length) await redis.unlink(...keys);
-    }
-  } catch (e) {
-    log(`could not remove the run's Redis keys (${prefix}:*): ${(e as Error).message}`);
-  } finally {
-    redis.disconnect();
-  }
+  const { deleteQueueKeys } = await fromDist('queue/queue.backend.js');
+  await deleteQueueKeys(url, prefix).catch((e: Error) => log(`could not remove the run's Redis keys (${prefix}:*): ${e.message}`));
 }
 
 export async function startBenchApp(extraEnv: Record<string, string | undefined> = {}): Promise<BenchApp> {

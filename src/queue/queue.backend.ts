@@ -70,3 +70,20 @@ export function createQueueBackend(env: Env): QueueBackend {
     close: async () => undefined, // each Queue and Worker closes the pool it created
   };
 }
+
+// Deletes every Redis key of a QUEUE_PREFIX (BullMQ's queues, job schedulers and metrics are all "<prefix>:..."):
+// for tests and benchmarks, which give each run a prefix of its own and remove it afterwards. The prefix is
+// [a-z][a-z0-9_]* (env.ts), so nothing in it needs escaping in MATCH. Returns how many keys went.
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let deleted = 0;
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) deleted += await redis.unlink(...keys);
+    }
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { freePort } from '../helpers/net.js';
-import { deleteRedisKeys, describeWithRedis, redisUrl } from '../helpers/redis.js';
+import { deleteQueueKeys } from '../../src/queue/queue.backend.js';
+import { describeWithRedis, redisUrl } from '../helpers/redis.js';
 import { alive, bounded, logMessage, spawnServer, STEP_MS, type ServerProcess } from '../helpers/server-process.js';
 
 // `npm start` with WORKERS=2 (src/cluster.ts): one primary, two app processes sharing the HTTP port.
@@ -65,7 +66,7 @@ describeWithRedis('npm start with WORKERS=2', () => {
       for (const pid of workerPids(server)) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
     await db?.drop();
-    if (db) await deleteRedisKeys(redisUrl!, db.name.replace(/^hz_/, 'c_'));
+    if (db) await deleteQueueKeys(redisUrl!, db.name.replace(/^hz_/, 'c_'));
   }, TEST_MS);
 
   it('should say where to open it once, after both workers serve', async () => {

@@ -3,8 +3,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
+import { deleteQueueKeys } from '../../src/queue/queue.backend.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { deleteRedisKeys } from './redis.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 
@@ -62,7 +62,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, db?: 
       if (ownDb) {
         await db!.drop();
         // A second instance on this database shares its prefix: only the instance that created the database clears it.
-        if (env.REDIS_URL) await deleteRedisKeys(env.REDIS_URL, env.QUEUE_PREFIX);
+        if (env.REDIS_URL) await deleteQueueKeys(env.REDIS_URL, env.QUEUE_PREFIX);
       }
     },
   };

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { Global, Injectable, Module, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -11,7 +12,7 @@ import { HealthService } from '../../src/ops/health.service.js';
 import { MetricsService } from '../../src/ops/metrics.service.js';
 import { OpsModule } from '../../src/ops/ops.module.js';
 import { JobHandler } from '../../src/queue/job-handler.decorator.js';
-import type { AnyWorker } from '../../src/queue/queue.backend.js';
+import { deleteQueueKeys, type AnyWorker } from '../../src/queue/queue.backend.js';
 import { QueueModule } from '../../src/queue/queue.module.js';
 import { QueueService } from '../../src/queue/queue.service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -198,5 +199,24 @@ describe('queue wiring at boot', () => {
     await expect(boot([ConfigModule.forRoot(envFor({})), OpsStubModule, QueueModule, HandlersWithoutDeclaration])).rejects.toThrow(
       `ProbeJobs.flaky handles job "flaky" on queue "probe", which no module declares`,
     );
+  });
+});
+
+describeWithRedis('deleteQueueKeys (Redis)', () => {
+  it("should delete every key of a prefix, a queue's included, and nothing of another prefix", async () => {
+    const [mine, other] = [`t_${randomBytes(4).toString('hex')}`, `t_${randomBytes(4).toString('hex')}`];
+    const redis = new Redis(redisUrl!);
+    try {
+      for (const prefix of [mine, other]) {
+        await redis.set(`${prefix}:plain`, '1');
+        await redis.hset(`${prefix}:probe:meta`, 'x', '1');
+      }
+      expect(await deleteQueueKeys(redisUrl!, mine)).toBe(2);
+      expect(await redis.keys(`${mine}:*`)).toEqual([]);
+      expect((await redis.keys(`${other}:*`)).sort()).toEqual([`${other}:plain`, `${other}:probe:meta`]);
+      expect(await deleteQueueKeys(redisUrl!, other)).toBe(2);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
