@@ -1,6 +1,6 @@
 // Position ingest end to end: `npm run bench:ingest -- [--terminals 2000] [--rate 10] [--duration 60] [--warmup 10]
-// [--idle 20000] [--batch 1] [--copy-rows 200000] [--window 256] [--processes 1]`. (Flags may also come as
-// BENCH_TERMINALS, BENCH_RATE, BENCH_DURATION, BENCH_WARMUP, BENCH_IDLE, BENCH_WINDOW, BENCH_PROCESSES.)
+// [--idle 20000] [--batch 1] [--copy-rows 200000] [--window 256] [--processes 1] [--report 5]`. (Flags may also come
+// as BENCH_TERMINALS, BENCH_RATE, BENCH_DURATION, BENCH_WARMUP, BENCH_IDLE, BENCH_WINDOW, BENCH_PROCESSES, BENCH_REPORT.)
 //
 // --warmup S: the terminals report for S seconds before the measured --duration (a server that has just started
 // compiles its code, plans its statements and fills its caches: its first seconds are slower than the rest). Rate,
@@ -41,7 +41,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
@@ -54,7 +54,19 @@ const AUTH_CODE = 'hazway-bench-808';
 const CARRIER_REGION = '150203';
 const WATCH_REGION = '150000';
 
-type Flags = { terminals: number; rate: number; duration: number; warmup: number; idle: number; batch: number; copyRows: number; idleHoldS: number; window: number; processes: number };
+type Flags = {
+  terminals: number;
+  rate: number;
+  duration: number;
+  warmup: number;
+  idle: number;
+  batch: number;
+  copyRows: number;
+  idleHoldS: number;
+  window: number;
+  processes: number;
+  report: number;
+};
 
 function parseFlags(argv: string[]): Flags {
   const get = (name: string, env: string, fallback: number, integer = true) => {
@@ -79,6 +91,9 @@ function parseFlags(argv: string[]): Flags {
     // > 1: the JT/T 808 server runs as this many separate app processes (ROLES=api,ingest, REDIS_URL for the live
     // fan-out), terminals spread over them round-robin; the bench process then runs ROLES=api,worker (the watcher).
     processes: get('processes', 'BENCH_PROCESSES', 1),
+    // Seconds between progress lines: the client's (ACK p99 of the window and since the start) and, while measuring,
+    // the server's (slowest event-loop turn, GC pauses, batch writes of the window), to find when a tail forms.
+    report: get('report', 'BENCH_REPORT', 5, false),
   };
 }
 
@@ -100,6 +115,7 @@ type IngestRequest = {
   warmup: number;
   batch: number;
   window: number;
+  report: number;
 };
 type IdleRequest = { kind: 'idle'; host: string; ports: number[]; terminals: { phone: string; plate: string }[] };
 type Request = IngestRequest | IdleRequest | { kind: 'closeIdle' } | { kind: 'exit' };
@@ -190,10 +206,21 @@ async function clientMain() {
           maxInFlight: req.window,
           route: SIMULATOR_ROUTES.demo,
           connectConcurrency: 200,
-          onProgress: (p: { phase: string; elapsedS: number; online: number; acked: number; failed: number; inFlight: number; windowPositionsPerSecond: number; latencyMs: { p99: number } }) =>
+          progressIntervalMs: req.report * 1000,
+          onProgress: (p: {
+            phase: string;
+            elapsedS: number;
+            online: number;
+            acked: number;
+            failed: number;
+            inFlight: number;
+            windowPositionsPerSecond: number;
+            latencyMs: { p99: number };
+            windowLatencyMs: { p99: number; max: number };
+          }) =>
             log(
               `client ${p.phase} ${p.elapsedS}s: online ${p.online}, acked ${p.acked}, failed ${p.failed}, in flight ${p.inFlight}, ` +
-                `${p.windowPositionsPerSecond}/s, ACK p99 ${p.latencyMs.p99} ms`,
+                `${p.windowPositionsPerSecond}/s, ACK p99 ${p.windowLatencyMs.p99} ms (max ${p.windowLatencyMs.max}) in the window, ${p.latencyMs.p99} ms so far`,
             ),
           onTerminal: (terminal: { sendLocation: (p: { time: Date }) => Promise<unknown>; sendBatch: (type: number, ps: { time: Date }[]) => Promise<unknown> }, spec: { phone: string }) => {
             const v = vehicleIndex.get(vehicleOf.get(spec.phone)!)!;
@@ -256,6 +283,45 @@ async function clientMain() {
     const q = (p: number) => buckets.find((x) => x.n >= p * count)?.le ?? NaN;
     return { count, mean: count ? sum / count : NaN, p50: q(0.5), p99: q(0.99) };
   }
+  // Every `seconds` while measuring, what the server did in that window: its slowest event-loop turn (this process,
+  // the server in single-process mode), this process's GC pauses, and the position batch writes (all processes).
+  function serverReports(metricsUrls: string[], seconds: number) {
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    let gc = { n: 0, ms: 0, max: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc = { n: gc.n + 1, ms: gc.ms + e.duration, max: Math.max(gc.max, e.duration) };
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const started = performance.now();
+    let previous: Promise<Map<string, number>[]> = Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+    const timer = setInterval(() => {
+      const loopMaxMs = loop.max / 1e6;
+      loop.reset();
+      const g = gc;
+      gc = { n: 0, ms: 0, max: 0 };
+      const before = previous;
+      previous = Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+      void Promise.all([before, previous])
+        .then(([a, b]) => {
+          const window = b.map((m, i) => new Map([...m].map(([k, v]) => [k, v - (a[i]!.get(k) ?? 0)])));
+          const w = histogramSummary(window, 'hazway_positions_write_seconds');
+          log(
+            `server ${fmt((performance.now() - started) / 1000, 1)}s: loop max ${fmt(loopMaxMs, 0)} ms; GC ${g.n} pauses, ${fmt(g.ms, 0)} ms, max ${fmt(g.max, 0)} ms; ` +
+              `${w.count} batch writes, mean ${fmt(w.mean * 1000, 1)} ms, p99 ≤ ${fmt(w.p99 * 1000, 0)} ms`,
+          );
+        })
+        .catch(() => undefined);
+    }, seconds * 1000);
+    return () => {
+      clearInterval(timer);
+      loop.disable();
+      gcObserver.disconnect();
+    };
+  }
+
   // The servers' own hazway_jt808_ack_seconds for reports, 0x0200 and 0x0704 (read off the socket → reply written).
   const ackSummary = (scrapes: Map<string, number>[]) =>
     histogramSummary(scrapes, 'hazway_jt808_ack_seconds', (k) => k.includes('message_id="0x0200"') || k.includes('message_id="0x0704"'));
@@ -404,7 +470,7 @@ async function clientMain() {
         clientLoopDelayMs: { p99: number; max: number };
       }>(
         child,
-        { kind: 'ingest', url: b.url, host: '127.0.0.1', port: ports[0]!, ports, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, warmup: flags.warmup, batch: flags.batch, window: flags.window },
+        { kind: 'ingest', url: b.url, host: '127.0.0.1', port: ports[0]!, ports, token: watcherToken, terminals: ingestTerminals, rate: flags.rate, duration: flags.duration, warmup: flags.warmup, batch: flags.batch, window: flags.window, report: flags.report },
         'ingestDone',
       );
       // Everything below is measured from the warm-up's end (an ingest that fails sooner rejects here).
@@ -422,7 +488,9 @@ async function clientMain() {
       const pgCpu = postgresCpuMeter();
       // The servers' counters and histograms at the start of the measured time, subtracted at its end.
       const metricsAtStart = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
+      const stopServerReports = serverReports(metricsUrls, flags.report);
       const ingest = await ingestDone;
+      stopServerReports();
       const cpuServer = serverCpu();
       serverLoop.disable();
       const [mainThreadSeconds] = mainThreadCpu();

@@ -26,4 +26,20 @@ describe(LatencyHistogram.name, () => {
     h.record(3);
     expect(h.summary()).toMatchObject({ count: 2, min: 0, max: 3, mean: 1.5 });
   });
+
+  it('should give the samples since a copy as a histogram of their own', () => {
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 1000; i++) h.record(5 + (i % 10));
+    const earlier = h.copy();
+    for (let i = 0; i < 100; i++) h.record(200 + i);
+    const w = h.since(earlier).summary();
+    expect(w.count).toBe(100);
+    // p50 of 200..299 is 249/250, within the 1 % buckets; the bounds are bucket bounds clamped to the exact ones.
+    expect(Math.abs(w.p50 / 249.5 - 1)).toBeLessThan(0.01);
+    expect(w.min).toBeGreaterThan(197);
+    expect(w.max).toBeLessThanOrEqual(299);
+    expect(w.max).toBeGreaterThan(296);
+    expect(h.summary().count).toBe(1100);
+    expect(h.since(h.copy()).summary()).toEqual({ count: 0, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+  });
 });

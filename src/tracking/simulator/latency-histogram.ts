@@ -44,6 +44,34 @@ export class LatencyHistogram {
     return this.hi;
   }
 
+  // The samples recorded since `earlier` (a copy() of this histogram), as a histogram of their own; its min and
+  // max are bucket bounds, not exact.
+  since(earlier: LatencyHistogram): LatencyHistogram {
+    const d = new LatencyHistogram();
+    for (let i = 0; i < BUCKETS; i++) {
+      const k = this.counts[i]! - earlier.counts[i]!;
+      if (k <= 0) continue;
+      d.counts[i] = k;
+      d.n += k;
+      const lo = i === 0 ? 0 : MIN_MS * GROWTH ** (i - 1);
+      const hi = MIN_MS * GROWTH ** i;
+      d.sum += k * (lo + hi) / 2;
+      if (lo < d.lo) d.lo = Math.max(lo, this.lo);
+      d.hi = Math.min(hi, this.hi);
+    }
+    return d;
+  }
+
+  copy(): LatencyHistogram {
+    const c = new LatencyHistogram();
+    c.counts.set(this.counts);
+    c.n = this.n;
+    c.sum = this.sum;
+    c.lo = this.lo;
+    c.hi = this.hi;
+    return c;
+  }
+
   summary(): LatencySummary {
     const round = (x: number) => Math.round(x * 100) / 100;
     if (this.n === 0) return { count: 0, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };

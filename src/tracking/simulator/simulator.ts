@@ -48,7 +48,8 @@ export type SimulationProgress = {
   failed: number;
   inFlight: number; // messages
   windowPositionsPerSecond: number; // acked positions/s since the previous progress report
-  latencyMs: LatencySummary;
+  latencyMs: LatencySummary; // since the measured time began (since the start, before it)
+  windowLatencyMs: LatencySummary; // of the ACKs since the previous progress report (min and max to the 1 % bucket)
 };
 
 export type SimulationStats = {
@@ -228,6 +229,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let reportStart = 0;
   let lastProgressAt = setupStart;
   let lastProgressAcked = 0;
+  let windowBase = { of: latency, copy: latency.copy() };
   const progress = () => {
     if (!options.onProgress) return;
     const now = performance.now();
@@ -245,7 +247,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       inFlight: inFlight(),
       windowPositionsPerSecond: windowS > 0 ? Math.round((c.acked - lastProgressAcked) / windowS) : 0,
       latencyMs: latency.summary(),
+      // A new histogram replaced the old one when the measured time began: all of it is then in the window.
+      windowLatencyMs: (windowBase.of === latency ? latency.since(windowBase.copy) : latency).summary(),
     });
+    windowBase = { of: latency, copy: latency.copy() };
     lastProgressAt = now;
     lastProgressAcked = c.acked;
   };
