@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { isoTime } from '../../common/iso-time.js';
-import { copyFrom } from './pg-copy.js';
+import { copyThenQuery } from './pg-copy.js';
 import { toInt32, type PositionRow } from './position.js';
 
 // What a write reports back: how many rows were new, and which (1-based positions in the rows passed), or null
@@ -17,7 +17,7 @@ export const POSITION_COLUMNS =
 
 // A scratch table per connection for the batch in progress, emptied by every commit.
 const CREATE_BATCH_TABLE_SQL = `CREATE TEMP TABLE IF NOT EXISTS positions_batch (LIKE positions INCLUDING DEFAULTS, ord integer NOT NULL) ON COMMIT DELETE ROWS`;
-// Opens the batch's transaction in the same round trip (a simple-protocol query string of two statements).
+// The batch's transaction opens with its COPY (the merge and COMMIT follow in the same query string).
 const BEGIN_AND_COPY_SQL = `BEGIN; COPY positions_batch (${POSITION_COLUMNS}, ord) FROM STDIN`;
 
 // From the scratch table into the real ones, in one statement:
@@ -28,8 +28,8 @@ const BEGIN_AND_COPY_SQL = `BEGIN; COPY positions_batch (${POSITION_COLUMNS}, or
 //   than the stored one, so back-filled and out-of-order fixes never move a vehicle back in time, and a flagged
 //   fix (a spike, a time in the future) never becomes "the latest".
 // - The answer: the number of new rows and, only when some were duplicates, which ones.
-// Sent with its COMMIT as one simple-protocol query string (one round trip; a failed merge skips the COMMIT), so the
-// batch's row count is written in as an integer literal rather than passed as a parameter.
+// Sent after the COPY with its COMMIT in one simple-protocol query string (a failed COPY or merge skips the rest), so
+// the batch's row count is written in as an integer literal rather than passed as a parameter.
 const mergeBatchSql = (rows: number) => `
 WITH ins AS (
   INSERT INTO positions (${POSITION_COLUMNS})
@@ -124,16 +124,18 @@ export function copyData(rows: readonly PositionRow[]): Buffer {
   return buf.subarray(0, at);
 }
 
-// Each batch: BEGIN + COPY into the connection's scratch table, then the merge statement + COMMIT (two round trips),
-// on a connection of the writer's own pool (see PositionsService for why a pool of its own).
+// Each batch: BEGIN, COPY into the connection's scratch table, the merge statement and COMMIT, in one query string
+// sent with the data (one round trip), on a connection of the writer's own pool (see PositionsService for why a pool
+// of its own).
 // Chosen over a single INSERT ... SELECT FROM unnest($1::uuid[], ...) statement with the same merge, by measurement
 // (bench/positions-write.ts, 100,000 rows, 2,000 vehicles, median of 5 rounds, 2 cores): through PositionWriter
 // 74,000 against 70,000 rows/s on PostgreSQL 18 (the embedded default) and 79,000 against 63,000 on PostgreSQL 15;
 // plain COPY into positions, without duplicate handling or latest positions, did 124,000-127,000. Parsing COPY
 // text costs the server less than parsing 17 array literals, and building one string costs Node less than 17
-// arrays that pg then serialises. The price is two round trips per batch instead of one, and a temporary table,
-// which rules out a transaction-pooling proxy (PgBouncer) between the writer and PostgreSQL. (Four round trips until
-// BEGIN rode with the COPY and COMMIT with the merge: under load each one also waits for a turn of the event loop.)
+// arrays that pg then serialises. The price is a temporary table, which rules out a transaction-pooling proxy
+// (PgBouncer) between the writer and PostgreSQL. (Four round trips per batch until BEGIN rode with the COPY and
+// COMMIT with the merge, two until the data went with the query: under load each one also waits for a turn of the
+// event loop, on both sides, while the server's backend holds the batch's transaction open.)
 // A COMMIT lost with its connection may have happened or not: the retry is harmless (ON CONFLICT), it then counts
 // those rows as duplicates.
 export class PgPositionStore implements PositionStore {
@@ -155,11 +157,10 @@ export class PgPositionStore implements PositionStore {
         await client.query(CREATE_BATCH_TABLE_SQL);
         this.ready.add(client);
       }
-      await copyFrom(client, BEGIN_AND_COPY_SQL, copyData(rows));
-      // A multi-statement string answers with one result per statement: the merge's, then COMMIT's.
-      const [res] = (await client.query(mergeBatchSql(rows.length))) as unknown as pg.QueryResult<{ inserted: number; ords: number[] | null }>[];
-      const { inserted, ords } = res!.rows[0]!;
-      return { inserted, insertedOrdinals: ords };
+      // BEGIN, COPY, merge and COMMIT in one round trip, the data sent with the query (copyThenQuery): the merge's
+      // row, as text, is the answer.
+      const [[inserted, ords]] = (await copyThenQuery(client, `${BEGIN_AND_COPY_SQL};${mergeBatchSql(rows.length)}`, copyData(rows))) as [[string, string | null]];
+      return { inserted: Number(inserted), insertedOrdinals: ords === null ? null : ords === '{}' ? [] : ords.slice(1, -1).split(',').map(Number) };
     } catch (e) {
       failure = e as Error;
       throw e;
