@@ -191,6 +191,7 @@ export type BenchCluster = Omit<BenchApp, 'app'> & { workers: number; pids: () =
 export async function startBenchCluster(workers: number, extraEnv: Record<string, string | undefined> = {}): Promise<BenchCluster> {
   const { startApp } = await import('./fault-kit.js');
   const { loadEnv } = await fromDist('config/env.js');
+  const { workerPoolSize } = await fromDist('cluster.js');
   const db = await freshDatabase('hz_bench');
   const adminPassword = `bench-${randomBytes(9).toString('base64url')}`;
   const settings = { ...(await benchSettings(db.name, db.url, adminPassword, extraEnv)), PORT: undefined, TERMINAL_PORT: undefined, WORKERS: String(workers) };
@@ -216,7 +217,8 @@ export async function startBenchCluster(workers: number, extraEnv: Record<string
     database: db.name,
     embedded: db.embedded,
     postgresVersion,
-    env: loadEnv(settings),
+    // As each worker has it: the cluster's share of the default pool when DATABASE_POOL_SIZE is not set.
+    env: loadEnv({ DATABASE_POOL_SIZE: String(workerPoolSize(workers)), ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) }),
     adminPassword,
     stop,
     workers,

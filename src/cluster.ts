@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { loadEnvOrExit } from './config/env.js';
+import { DATABASE_POOL_SIZE_DEFAULT, loadEnvOrExit } from './config/env.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
 import { COLLECT_METRICS, METRICS_PART, METRICS_REQUEST, METRICS_RESULT, type MetricsMessage } from './ops/cluster-metrics.js';
 
@@ -28,6 +28,16 @@ export function restartDelayMs(recentExits: number): number {
 }
 const METRICS_TIMEOUT_MS = 2_000;
 
+// Each worker's DATABASE_POOL_SIZE when it is not set: the single process's default shared among the workers, at
+// least 5 each, so that N workers do not open N times the connections to the same PostgreSQL. More backends than the
+// database's cores only take turns, and switching between them costs its CPU: bench:checks with WORKERS=2 on the
+// 2-core machine (PostgreSQL on it), three interleaved rounds, 20 connections per worker 199.6, 194.0 and
+// 171.9 checks/s with PostgreSQL at 3.44, 3.77 and 4.31 ms per check; 10 per worker 242.0/s and 2.77 ms; 5 per
+// worker 224.9, 283.1, 204.6/s and 2.63, 2.04, 2.95 ms (bench/README.md, session 9).
+export function workerPoolSize(workers: number, total = DATABASE_POOL_SIZE_DEFAULT): number {
+  return Math.max(5, Math.ceil(total / workers));
+}
+
 type Ready = { type: 'hazway:ready'; url: string };
 
 const log = (level: number, msg: string) => console.log(JSON.stringify({ level, time: Date.now(), context: 'Cluster', msg }));
@@ -48,7 +58,10 @@ export async function runCluster(): Promise<void> {
     log(30, `embedded PostgreSQL ${embedded.createdCluster ? 'created' : 'started'}: data in ${embedded.dataDir}, port ${embedded.port}`);
     env = { ...env, DATABASE_URL: embedded.url };
   }
-  const workerEnv = { DATABASE_URL: env.DATABASE_URL };
+  const workerEnv = {
+    DATABASE_URL: env.DATABASE_URL,
+    ...(process.env.DATABASE_POOL_SIZE ? {} : { DATABASE_POOL_SIZE: String(workerPoolSize(count)) }),
+  };
 
   let stopping: Promise<void> | undefined;
   const ready = new Set<Worker>();

@@ -16,6 +16,10 @@ const byteSize = z
 // of three, no difference in CPU per position (bench/README.md, session 7).
 export const LIVE_FLUSH_DEFAULT_MS = 50;
 
+// Connections of a process's main pool (DATABASE_POOL_SIZE). Under WORKERS=N, unless set, the workers share it
+// (workerPoolSize in src/cluster.ts).
+export const DATABASE_POOL_SIZE_DEFAULT = 20;
+
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
@@ -37,7 +41,7 @@ export const EnvSchema = z.object({
   // Processes `npm start` runs (node:cluster, sharing PORT and TERMINAL_PORT): 1 by default; more needs REDIS_URL.
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DATABASE_URL: postgresUrl.optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(DATABASE_POOL_SIZE_DEFAULT),
   // Named prepared statements per pool connection (src/database/named-statements.ts); false behind a pooler in
   // transaction mode.
   DATABASE_NAMED_STATEMENTS: z.stringbool().default(true),
