@@ -2,24 +2,25 @@ import pg from 'pg';
 import { copyFrom, copyThenQuery } from '../../src/tracking/positions/pg-copy.js';
 import { createEmptyDatabase, type TestDatabase } from '../helpers/db.js';
 
-// copyFrom, the position store's COPY ... FROM STDIN: a COPY that fails before or during copy-in rejects with
-// PostgreSQL's code and leaves the connection usable (the position writer keeps its connections), and one sent with
-// BEGIN rolls back whole.
+let db: TestDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  db = await createEmptyDatabase();
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query(`CREATE TABLE rows_in (n int PRIMARY KEY, label text NOT NULL)`);
+  await client.query(`CREATE TABLE staged (n int NOT NULL, label text NOT NULL)`);
+  await client.query(`CREATE TABLE kept (n int PRIMARY KEY, label text NOT NULL)`);
+});
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
+
+// copyFrom (the benchmarks' raw COPY): a COPY that fails before or during copy-in rejects with PostgreSQL's code and
+// leaves the connection usable, and one sent with BEGIN rolls back whole.
 describe('copyFrom (COPY ... FROM STDIN)', () => {
-  let db: TestDatabase;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    db = await createEmptyDatabase();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    await client.query(`CREATE TABLE rows_in (n int PRIMARY KEY, label text NOT NULL)`);
-  });
-  afterAll(async () => {
-    await client?.end();
-    await db?.drop();
-  });
-
   const count = async () => (await client.query(`SELECT count(*)::int AS n FROM rows_in`)).rows[0].n as number;
 
   it('should copy every row and answer with their number', async () => {
@@ -55,21 +56,6 @@ describe('copyFrom (COPY ... FROM STDIN)', () => {
 // copyThenQuery, the position store's batch: BEGIN, the COPY and the statements after it in one query string, the data
 // sent ahead in the same write.
 describe('copyThenQuery (COPY ... FROM STDIN with its data sent ahead, then more statements)', () => {
-  let db: TestDatabase;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    db = await createEmptyDatabase();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    await client.query(`CREATE TABLE staged (n int NOT NULL, label text NOT NULL)`);
-    await client.query(`CREATE TABLE kept (n int PRIMARY KEY, label text NOT NULL)`);
-  });
-  afterAll(async () => {
-    await client?.end();
-    await db?.drop();
-  });
-
   const count = async (table: string) => (await client.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
   const batch = `BEGIN; COPY staged (n, label) FROM STDIN;
     WITH ins AS (INSERT INTO kept SELECT n, label FROM staged ON CONFLICT DO NOTHING RETURNING n)

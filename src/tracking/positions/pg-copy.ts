@@ -3,18 +3,29 @@ import type pg from 'pg';
 // COPY ... FROM STDIN with the plain pg driver, through its Submittable interface (the way pg-copy-streams plugs
 // in), so that the hot path needs no extra package. The whole payload is in memory already (one batch), so it is
 // sent as one CopyData message rather than streamed.
-class CopyFromStdin implements pg.Submittable {
-  readonly done: Promise<number>;
-  private resolve!: (rows: number) => void;
+//
+// Sent ahead (copyThenQuery): a simple-protocol query string with a COPY ... FROM STDIN among its statements
+// ("BEGIN; COPY t FROM STDIN; <more>; COMMIT") goes with its data in one write. PostgreSQL reads the CopyData when
+// it reaches the COPY and then runs the statements after it, so the whole string costs one round trip. Otherwise
+// (copyFrom) the data goes once the server asks for it (CopyInResponse): two round trips, each waiting for a turn of
+// this process's event loop, which under load is the larger part of a position batch's time. When the string
+// fails before or during the COPY, PostgreSQL drops data sent ahead ("any subsequent CopyData, CopyDone, or CopyFail
+// messages issued by the frontend will simply be dropped", protocol flow, COPY operations) and skips the rest of the
+// string.
+class CopyQuery implements pg.Submittable {
+  readonly done: Promise<{ tag: string; rows: (string | null)[][] }>;
+  private resolve!: (answer: { tag: string; rows: (string | null)[][] }) => void;
   private reject!: (e: Error) => void;
-  private rows = 0;
+  private tag = ''; // the last statement's command tag ("COPY 1000")
+  private rows: (string | null)[][] = []; // the last row set, as text
   private settled = false;
 
   constructor(
     readonly text: string,
     private readonly data: Buffer,
+    private readonly ahead: boolean,
   ) {
-    this.done = new Promise<number>((resolve, reject) => {
+    this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -22,23 +33,42 @@ class CopyFromStdin implements pg.Submittable {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   submit(connection: any) {
+    if (!this.ahead) return connection.query(this.text);
+    const stream = connection.stream as { cork?: () => void; uncork?: () => void };
+    stream.cork?.();
     connection.query(this.text);
+    this.sendData(connection);
+    stream.uncork?.();
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handleCopyInResponse(connection: any) {
+  private sendData(connection: any) {
     connection.sendCopyFromChunk(this.data);
     connection.endCopyFrom();
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handleCopyInResponse(connection: any) {
+    if (!this.ahead) this.sendData(connection);
+  }
+
   handleCommandComplete(msg: { text?: string }) {
-    this.rows = Number(/(\d+)$/.exec(msg.text ?? '')?.[1] ?? 0);
+    this.tag = msg.text ?? '';
+  }
+
+  // Each statement that answers with rows starts a row set.
+  handleRowDescription() {
+    this.rows = [];
+  }
+
+  handleDataRow(msg: { fields: (string | null)[] }) {
+    this.rows.push(msg.fields);
   }
 
   handleReadyForQuery() {
     if (this.settled) return;
     this.settled = true;
-    this.resolve(this.rows);
+    this.resolve({ tag: this.tag, rows: this.rows });
   }
 
   // Server errors and a lost connection both end here; after a server error pg dispatches the following
@@ -50,87 +80,24 @@ class CopyFromStdin implements pg.Submittable {
   }
 
   handleEmptyQuery() {}
-  handleRowDescription() {}
-  handleDataRow() {}
   handleCopyData() {}
   handlePortalSuspended() {}
 }
 
-// A simple-protocol query string with a COPY ... FROM STDIN among its statements ("BEGIN; COPY t FROM STDIN; <more>;
-// COMMIT"), sent with its data in one write: PostgreSQL reads the CopyData when it reaches the COPY and then runs the
-// statements after it, so the whole string costs one round trip. copyFrom's two (query, then the data once the
-// server asks for it) each wait for a turn of this process's event loop, which under load is the larger part of a
-// batch's time. When the string fails before or during the COPY, PostgreSQL drops the data sent ahead ("any
-// subsequent CopyData, CopyDone, or CopyFail messages issued by the frontend will simply be dropped", protocol
-// flow, COPY operations) and skips the rest of the string.
-class PipelinedCopy implements pg.Submittable {
-  readonly done: Promise<(string | null)[][]>;
-  private resolve!: (rows: (string | null)[][]) => void;
-  private reject!: (e: Error) => void;
-  private rows: (string | null)[][] = [];
-  private settled = false;
-
-  constructor(
-    readonly text: string,
-    private readonly data: Buffer,
-  ) {
-    this.done = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  submit(connection: any) {
-    const stream = connection.stream as { cork?: () => void; uncork?: () => void };
-    stream.cork?.();
-    connection.query(this.text);
-    connection.sendCopyFromChunk(this.data);
-    connection.endCopyFrom();
-    stream.uncork?.();
-  }
-
-  handleCopyInResponse() {} // the data went with the query
-
-  // Each statement that answers with rows starts a row set: the answer is the last one's.
-  handleRowDescription() {
-    this.rows = [];
-  }
-
-  handleDataRow(msg: { fields: (string | null)[] }) {
-    this.rows.push(msg.fields);
-  }
-
-  handleCommandComplete() {}
-
-  handleReadyForQuery() {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(this.rows);
-  }
-
-  handleError(e: Error) {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(e);
-  }
-
-  handleEmptyQuery() {}
-  handleCopyData() {}
-  handlePortalSuspended() {}
+function run(client: pg.ClientBase, sql: string, data: string | Buffer, ahead: boolean) {
+  const q = new CopyQuery(sql, typeof data === 'string' ? Buffer.from(data) : data, ahead);
+  client.query(q);
+  return q.done;
 }
 
-// Resolves with the number of rows copied.
-export function copyFrom(client: pg.ClientBase, sql: string, text: string | Buffer): Promise<number> {
-  const copy = new CopyFromStdin(sql, typeof text === 'string' ? Buffer.from(text) : text);
-  client.query(copy);
-  return copy.done;
+// Resolves with the number of rows copied (`sql` ends with the COPY: "COPY ..." or "BEGIN; COPY ...").
+export async function copyFrom(client: pg.ClientBase, sql: string, text: string | Buffer): Promise<number> {
+  const { tag } = await run(client, sql, text, false);
+  return Number(/(\d+)$/.exec(tag)?.[1] ?? 0);
 }
 
 // Runs `sql`, a query string with one COPY ... FROM STDIN among its statements, with `data` sent ahead in the same
-// write (see PipelinedCopy); resolves with the rows of the last statement that answered with rows, as text.
-export function copyThenQuery(client: pg.ClientBase, sql: string, data: string | Buffer): Promise<(string | null)[][]> {
-  const q = new PipelinedCopy(sql, typeof data === 'string' ? Buffer.from(data) : data);
-  client.query(q);
-  return q.done;
+// write; resolves with the rows of the last statement that answered with rows, as text.
+export async function copyThenQuery(client: pg.ClientBase, sql: string, data: string | Buffer): Promise<(string | null)[][]> {
+  return (await run(client, sql, data, true)).rows;
 }
