@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { isoTime } from '../../common/iso-time.js';
 import { copyThenQuery } from './pg-copy.js';
 import { toInt32, type PositionRow } from './position.js';
@@ -124,6 +124,10 @@ export function copyData(rows: readonly PositionRow[]): Buffer {
   return buf.subarray(0, at);
 }
 
+// The merge's ords (int[]) arrive as text: read with the driver's own parser, as a typed query would.
+const INT4_ARRAY_OID = 1007; // not among pg's named builtins, which list scalar types only
+const parseIntArray = (pg.types.getTypeParser as (oid: number, format: 'text') => (text: string) => number[])(INT4_ARRAY_OID, 'text');
+
 // Each batch: BEGIN, COPY into the connection's scratch table, the merge statement and COMMIT, in one query string
 // sent with the data (one round trip), on a connection of the writer's own pool (see PositionsService for why a pool
 // of its own).
@@ -160,7 +164,7 @@ export class PgPositionStore implements PositionStore {
       // BEGIN, COPY, merge and COMMIT in one round trip, the data sent with the query (copyThenQuery): the merge's
       // row, as text, is the answer.
       const [[inserted, ords]] = (await copyThenQuery(client, `${BEGIN_AND_COPY_SQL};${mergeBatchSql(rows.length)}`, copyData(rows))) as [[string, string | null]];
-      return { inserted: Number(inserted), insertedOrdinals: ords === null ? null : ords === '{}' ? [] : ords.slice(1, -1).split(',').map(Number) };
+      return { inserted: Number(inserted), insertedOrdinals: ords === null ? null : parseIntArray(ords) };
     } catch (e) {
       failure = e as Error;
       throw e;
