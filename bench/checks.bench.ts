@@ -27,6 +27,7 @@ import {
   machineFacts,
   percentiles,
   postgresCpuMeter,
+  redisCpuMeter,
   processCpuMeter,
   sqlCounter,
   startBenchCluster,
@@ -260,6 +261,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
   const appCpu = cluster ? processCpuMeter(cluster.pids()) : null;
   const threads = threadCpuMeter([process.pid, load.tid]);
   const pgCpu = postgresCpuMeter();
+  const redisCpu = redisCpuMeter();
   const dbCpu = await backendCpuMeter(b.databaseUrl);
   const elu0 = performance.eventLoopUtilization();
   const stopProfile = cluster ? async () => undefined : await cpuProfile('checks'); // the app's thread: in this process only
@@ -270,6 +272,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
   const clusterCpu = appCpu?.();
   const [appThread, clientThread] = threads();
   const closedPg = pgCpu();
+  const closedRedis = redisCpu();
   const closedDb = dbCpu();
   const closedSql = sql.count;
   sql.restore();
@@ -319,7 +322,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
           ],
           [
             '  CPU ms per check',
-            `app processes ${perCheck(clusterCpu!.cpuSeconds)}; client thread ${perCheck(clientThread)}; this database's PostgreSQL backends ${perCheck(closedDb?.cpuSeconds)}; app processes + backends ${perCheck(closedDb ? clusterCpu!.cpuSeconds + closedDb.cpuSeconds : null)}`,
+            `app processes ${perCheck(clusterCpu!.cpuSeconds)}; client thread ${perCheck(clientThread)}; this database's PostgreSQL backends ${perCheck(closedDb?.cpuSeconds)}; app processes + backends ${perCheck(closedDb ? clusterCpu!.cpuSeconds + closedDb.cpuSeconds : null)}; Redis ${perCheck(closedRedis?.cpuSeconds)}`,
           ],
         ] as [string, string][])
       : ([
@@ -330,7 +333,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
     ],
     [
       '  CPU ms per check',
-      `app thread ${perCheck(appThread)}; client thread ${load.where === 'main thread' ? '(in the app thread)' : perCheck(clientThread)}; rest of the process ${perCheck(helpers)}; this database's PostgreSQL backends ${perCheck(closedDb?.cpuSeconds)}; app process + backends ${perCheck(closedDb ? closedCpu.cpuSeconds + closedDb.cpuSeconds : null)}; every postgres process on the machine ${perCheck(closedPg?.cpuSeconds)}`,
+      `app thread ${perCheck(appThread)}; client thread ${load.where === 'main thread' ? '(in the app thread)' : perCheck(clientThread)}; rest of the process ${perCheck(helpers)}; this database's PostgreSQL backends ${perCheck(closedDb?.cpuSeconds)}; app process + backends ${perCheck(closedDb ? closedCpu.cpuSeconds + closedDb.cpuSeconds : null)}; every postgres process on the machine ${perCheck(closedPg?.cpuSeconds)}; Redis ${perCheck(closedRedis?.cpuSeconds)}`,
     ],
         ] as [string, string][])),
   ]);
@@ -395,6 +398,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
         process: ((clusterCpu ?? closedCpu).cpuSeconds * 1000) / n,
         backends: closedDb ? (closedDb.cpuSeconds * 1000) / n : null,
         allPostgres: closedPg ? (closedPg.cpuSeconds * 1000) / n : null,
+        redis: closedRedis ? (closedRedis.cpuSeconds * 1000) / n : null,
       },
       openLoop: open ? { checks: openNumbers.length, ratePerSecond: CONFIG.openRate, achieved: open.rate, latencyMs: open.p, maxInFlight: open.maxInFlight, appLoopDelayMs: cluster ? null : open.loopDelayMs } : null,
       failures,

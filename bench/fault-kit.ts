@@ -16,7 +16,8 @@ import { freePort, fromDist } from './harness.js';
 export const AUTH_CODE = 'hazway-faults-808';
 export const CARRIER_REGION = '150203';
 export const WATCH_REGION = '150000';
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url)); // dist/bench/fault-kit.js -> dist/main.js
+// dist/bench/fault-kit.js -> dist/main.js, or BENCH_APP_DIST's (another build, for A/B runs: fromDist).
+const MAIN = process.env.BENCH_APP_DIST ? path.resolve(process.env.BENCH_APP_DIST, 'main.js') : fileURLToPath(new URL('../main.js', import.meta.url));
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const say = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);

@@ -435,6 +435,17 @@ export function cpuMeter() {
 // CPU seconds used by the local PostgreSQL server processes (every process named postgres, read from /proc; so
 // only meaningful when the database runs on this machine, and it includes any other load on that server).
 export function postgresCpuMeter() {
+  return namedCpuMeter('postgres');
+}
+
+// The same for the local Redis server (every process named redis-server: queues and the live fan-out of every
+// process and test using it), which shares the machine's cores with the app and PostgreSQL.
+export function redisCpuMeter() {
+  return namedCpuMeter('redis-server');
+}
+
+// CPU seconds used by every process of this machine whose name (/proc/<pid>/stat's comm) is `name`.
+function namedCpuMeter(name: string) {
   const read = (): number | null => {
     let dirs: string[];
     try {
@@ -449,7 +460,7 @@ export function postgresCpuMeter() {
         const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
         const close = stat.lastIndexOf(')');
         const comm = stat.slice(stat.indexOf('(') + 1, close);
-        if (comm !== 'postgres') continue;
+        if (comm !== name) continue;
         const fields = stat.slice(close + 2).split(' ');
         total += cpuTicks(fields);
         found = true;

@@ -12,7 +12,9 @@ export type LiveChannel = {
   // announced itself since, until a probe is due (PROBE_MS). A publisher can then skip building the message.
   othersListening(): boolean;
   // Starts (or stops, with null) hearing what the other processes publish; this process's own messages are skipped.
-  listen(handler: ((payload: unknown) => void) | null): void;
+  // Resolves once this process is subscribed and has announced itself (at once when nothing changed and no
+  // subscription is under way), so that a caller can wait before it tells a client it is connected.
+  listen(handler: ((payload: unknown) => void) | null): Promise<void>;
 };
 
 export type LiveCheck = { status: 'up' | 'down'; adapter: LiveAdapterKind; error?: string };
@@ -124,6 +126,7 @@ export class LiveBackend implements OnApplicationShutdown {
     let others = true; // until a publish reaches nobody else
     let probeAt = 0;
     let announcements = 0; // hellos heard: a publish answered from before one says nothing about the newcomer
+    let subscribing: Promise<void> = Promise.resolve(); // the last listen()'s SUBSCRIBE and hello
     const onMessage = (from: Buffer, message: Buffer) => {
       if (from.equals(helloBytes)) {
         if (!message.equals(this.idBytes)) {
@@ -162,17 +165,19 @@ export class LiveBackend implements OnApplicationShutdown {
         const was = handler;
         handler = next;
         if (next && !was) {
-          sub
+          subscribing = sub
             .subscribe(channel)
-            .then(() => {
+            .then(async () => {
               subscribed = handler !== null;
-              if (subscribed) return pub.publish(hello, this.idBytes);
+              if (subscribed) await pub.publish(hello, this.idBytes);
             })
             .catch(onError);
         } else if (!next && was) {
           subscribed = false;
+          subscribing = Promise.resolve();
           sub.unsubscribe(channel).catch(onError);
         }
+        return subscribing;
       },
     };
     this.channels.set(name, ch);

@@ -71,9 +71,11 @@ export class WatchGateway implements OnGatewayInit<WatchNamespace>, OnGatewayCon
     }
     this.recheck = setInterval(() => void this.recheckAll(), this.env.WATCH_REAUTH_SECONDS * 1000);
     this.recheck.unref();
+    // Signed in, then this process hears the other processes' live events before the client is told it is
+    // connected (LiveService.listening).
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
-        () => next(),
+        () => this.live.listening().then(() => next()),
         (e: HandshakeError) => next(e),
       );
     });

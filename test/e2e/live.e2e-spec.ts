@@ -164,6 +164,24 @@ describeWithRedis('live fan-out across two instances sharing Redis', () => {
     await expect(got).resolves.toEqual({ lat: 40.8, lon: 111.7 });
   });
 
+  it('should deliver an event once to each watcher, on the instance that emitted it and on the other', async () => {
+    const carrier = await createOrgUser(a, 'carrier', '150102', ['org_admin', 'carrier']);
+    const atA = await connected(watch(a.url, { token: carrier.token }));
+    const atB = await connected(watch(b.url, { token: carrier.token }));
+    const [seenA, seenB] = [recorder(atA), recorder(atB)];
+    const gotB = waitFor(atB, 'waybill');
+    a.app.get(LiveService).emit([orgRoom(carrier.orgId), regionRoomsFor('150102')[0]!], 'waybill', { n: 1, at: new Date('2026-11-30T01:00:00Z') });
+    a.app.get(LiveService).emit([orgRoom(carrier.orgId)], 'waybill', { n: 2 });
+    await expect(gotB).resolves.toEqual({ n: 1, at: '2026-11-30T01:00:00.000Z' });
+    // A later event from B, on the same path back: once it has arrived at A, anything wrongly repeated would have too.
+    const back = Promise.all([waitFor(atA, 'marker'), waitFor(atB, 'marker')]);
+    b.app.get(LiveService).emit([orgRoom(carrier.orgId)], 'marker', {});
+    await back;
+    const waybills = (seen: { event: string; payload: unknown }[]) => seen.filter((e) => e.event === 'waybill').map((e) => e.payload);
+    expect(waybills(seenA)).toEqual([{ n: 1, at: '2026-11-30T01:00:00.000Z' }, { n: 2 }]);
+    expect(waybills(seenB)).toEqual([{ n: 1, at: '2026-11-30T01:00:00.000Z' }, { n: 2 }]);
+  });
+
   it('should report the Redis adapter as up in /health', async () => {
     const res = await request(b.http).get('/health');
     expect(res.body.checks.live).toMatchObject({ status: 'up', adapter: 'redis' });

@@ -24,10 +24,9 @@ type CachedOwner = { organisationId: string; regionCode: string | null; expires:
 //
 // How it crosses processes: a flush is published once to the other processes (a Redis channel of its own,
 // LiveBackend.channel), and every process, this one included, emits it locally (`namespace.local`) to the rooms it
-// has sockets in. One Redis message per flush per ingesting process, instead of one per watched room
-// (LiveService.emit publishes every emit, and every process decodes every publish whether it has watchers or not,
-// about 20,000 a second at the hot path's target). A process subscribes to the flushes only while it has /watch
-// sockets, and skips its own unparsed. (The socket.io adapter's serverSideEmit, used before, is decoded by every
+// has sockets in. One Redis message per flush per ingesting process, instead of one per watched room (about 20,000
+// a second at the hot path's target). A process subscribes to the flushes only while it has /watch sockets
+// (LiveService.whileWatched, from the handshake of the first), and skips its own unparsed. (The socket.io adapter's serverSideEmit, used before, is decoded by every
 // process, the sender included: 4.7 % of a single ingest process's CPU profile went to serialising and parsing.)
 // The price: every process with watchers receives every flush, JSON of about 150 bytes a position. While no other
 // process listens (one app process with Redis for its queues), nothing is published (LiveChannel.othersListening),
@@ -57,6 +56,12 @@ export class LivePositions implements OnModuleDestroy {
     this.flushMs = env.LIVE_FLUSH_MS;
     this.unsubscribe = positions.onLive((batch) => this.collect(batch));
     this.channel = live.channel(CLUSTER_CHANNEL);
+    // The other processes' flushes, heard while this one has watchers.
+    if (this.channel) {
+      live.whileWatched(this.channel, (batches) => {
+        if (Array.isArray(batches)) this.deliver(batches as RegionBatch[]);
+      });
+    }
     this.pushed = metrics.counter({
       name: 'hazway_live_positions_pushed_total',
       help: 'Positions pushed to watchers on this process (counted once per room emit that carried them)',
@@ -74,21 +79,11 @@ export class LivePositions implements OnModuleDestroy {
   // Called by TrackingWatchGateway once socket.io has created the /watch namespace.
   attach(namespace: Namespace) {
     this.namespace = namespace;
-    const onRemote = (batches: unknown) => {
-      if (Array.isArray(batches)) this.deliver(batches as RegionBatch[]);
-    };
-    // Hear the other processes' flushes while this one has watchers (socket.io has removed a socket from
-    // namespace.sockets by the time it says 'disconnect').
-    const listen = () => this.channel?.listen(namespace.sockets.size > 0 ? onRemote : null);
-    namespace.on('connection', (socket: { once(event: 'disconnect', fn: () => void): void }) => {
-      listen();
-      socket.once('disconnect', listen);
-    });
   }
 
   onModuleDestroy() {
     this.unsubscribe();
-    this.channel?.listen(null);
+    void this.channel?.listen(null);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.buffer = [];
