@@ -1,4 +1,4 @@
-import { copyData, decimalText } from './position-store.js';
+import { copyData } from './position-store.js';
 import type { PositionRow } from './position.js';
 
 const V = '7d3c2a10-0000-4000-8000-000000000001';
@@ -82,29 +82,43 @@ describe(copyData.name, () => {
       expect(f[5]).toMatch(/^-?\d+(\.\d+)?(e-?\d+)?$/);
     });
   });
-});
 
-describe(decimalText.name, () => {
-  it('should write millionths and tenths as plain decimals, and anything else as String() does', () => {
-    expect([decimalText(40.860795, 6), decimalText(-33.000001, 6), decimalText(110, 6), decimalText(0.000001, 6), decimalText(-0, 6)]).toEqual([
-      '40.860795',
-      '-33.000001',
-      '110',
-      '0.000001',
-      '0',
-    ]);
-    expect([decimalText(62.5, 1), decimalText(0.1, 1), decimalText(429496729.5, 1)]).toEqual(['62.5', '0.1', '429496729.5']);
-    expect([decimalText(39.91234567, 6), decimalText(62.55, 1), decimalText(1e21, 1), decimalText(1e-7, 6)]).toEqual(['39.91234567', '62.55', '1e+21', '1e-7']);
-  });
+  // The text as plain String() / toISOString() template code writes it: copyData must give the same bytes.
+  const reference = (rows: PositionRow[]) =>
+    rows
+      .map(
+        (r, i) =>
+          `${r.vehicleId}\t${r.fixTime.toISOString()}\t${r.receivedAt.toISOString()}\t${r.terminalId ?? '\\N'}\t${r.waybillId ?? '\\N'}\t` +
+          `${r.lat}\t${r.lon}\t${r.speedKmh}\t${r.course}\t${r.altitudeM}\t${r.alarmBits | 0}\t${r.statusBits | 0}\t${r.mileageKm ?? '\\N'}\t${r.source}\t` +
+          `${r.quality ?? 0}\t${r.backfill ? 't' : 'f'}\t${r.extra == null ? '\\N' : JSON.stringify(r.extra).replace(/\\/g, '\\\\')}\t${i + 1}\n`,
+      )
+      .join('');
 
-  it('should give the same text as String() for every value it formats itself', () => {
-    const wrong: string[] = [];
-    for (let i = -200_000; i <= 200_000; i += 7) {
-      for (const v of [i / 1e6 + 39, i / 1e6, i / 10, (i * 997) / 1e6]) {
-        if (decimalText(v, 6) !== String(v)) wrong.push(`${v} (6)`);
-        if (decimalText(v, 1) !== String(v)) wrong.push(`${v} (1)`);
-      }
-    }
-    expect(wrong).toEqual([]);
+  it('should write the same bytes as String() and toISOString() would, for 20,000 varied rows', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const rows = Array.from({ length: 20_000 }, (_, i) =>
+      row({
+        // Millionths and tenths as terminals report them, and any double, negative and zero too.
+        lat: pick([Math.floor(rnd() * 180e6 - 90e6) / 1e6, rnd() * 90, -0, 0, 1e-7, 0.000001, -89.999999]),
+        lon: pick([Math.floor(rnd() * 360e6 - 180e6) / 1e6, -rnd() * 180, 180]),
+        speedKmh: pick([Math.floor(rnd() * 2500) / 10, rnd() * 200, 0, 1e21]),
+        course: Math.floor(rnd() * 360),
+        altitudeM: Math.floor(rnd() * 20_000) - 500,
+        alarmBits: pick([0, 0x80000000, 0xffffffff, Math.floor(rnd() * 2 ** 32)]),
+        statusBits: Math.floor(rnd() * 2 ** 32),
+        mileageKm: pick([null, Math.floor(rnd() * 4e9) / 10, rnd() * 1e6]),
+        // 1970 to 2100, any millisecond; some before 1970 and after 9999 (toISOString's own forms).
+        fixTime: new Date(pick([Math.floor(rnd() * 4.1e12), -Math.floor(rnd() * 1e12), 253_402_300_800_000 + 5])),
+        receivedAt: new Date(1_796_000_000_000 + Math.floor(i / 10) * 37),
+        terminalId: pick([T, null]),
+        waybillId: pick([W, null]),
+        quality: pick([undefined, 0, 4, 16]),
+        backfill: rnd() < 0.1,
+        extra: pick([undefined, null, { '0x25': 3 }, { note: 'a\\b\tc', name: '蒙A·12345' }]),
+      }),
+    );
+    expect(copyData(rows).toString('utf8')).toBe(reference(rows));
   });
 });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isoTime } from '../../common/iso-time.js';
+import { CopyText } from './copy-text.js';
 import { copyThenQuery } from './pg-copy.js';
 import { toInt32, type PositionRow } from './position.js';
 
@@ -53,75 +53,64 @@ SELECT n.inserted,
 FROM (SELECT count(*)::int AS inserted FROM ins) n;
 COMMIT`;
 
-// COPY text format: tab-separated, \N for NULL, backslash escapes. JSON text has no raw tab, newline or carriage
-// return (JSON.stringify escapes them), so only its backslashes need escaping, and most has none.
-const escapeCopyJson = (json: string) => (json.includes('\\') ? json.replace(/\\/g, '\\\\') : json);
-const orNull = (v: number | string | null | undefined) => (v == null ? '\\N' : String(v));
-
-// A number with at most `places` decimals as COPY text, without V8's shortest-round-trip formatting of doubles
-// (about 330 ns a value here, against 140): terminals report lat/lon in millionths of a degree and speed and mileage in
-// tenths, so the value times 10^places is an integer, formatted as one. Same text as String() for those, without
-// its exponent forms; anything else goes to String().
-const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
-const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000'];
-export function decimalText(v: number, places: 1 | 6): string {
-  const scale = POW10[places]!;
-  const n = Math.round(v * scale);
-  if (!(Math.abs(v) < 1e9) || n / scale !== v) return String(v);
-  const a = n < 0 ? -n : n;
-  const int = Math.floor(a / scale);
-  let frac = a - int * scale;
-  const sign = n < 0 ? '-' : '';
-  if (frac === 0) return `${sign}${int}`;
-  let digits: number = places;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    digits--;
-  }
-  const f = String(frac);
-  return `${sign}${int}.${ZEROS[digits - f.length]}${f}`;
-}
-
-// The batch as COPY text, UTF-8 in a Buffer. Each line ends with its 1-based position (ord), which the merge answers
-// with. Values are already checked by positionRowProblem: UUIDs, finite numbers, integers in range, a known source.
-// Lines are joined into strings of about 16 K characters, each written into the Buffer once: one string for the whole
-// batch (100-400 KB) would be too large for V8's young generation (allocated straight into the old one and freed only
-// by a full mark-compact; a tenth of what the server promoted at 22,000 positions/s, bench/README.md session 7), and
-// writing each ~220-character line on its own flattened and copied every one of them (1 µs a line).
-const CHUNK_CHARS = 16_384;
+// The batch as COPY text (tab-separated, \N for NULL, backslash escapes), UTF-8 in a Buffer, written field by field
+// (CopyText). Each line ends with its 1-based position (ord), which the merge answers with. Values are already
+// checked by positionRowProblem: UUIDs, finite numbers, integers in range, a known source. JSON text has no raw tab,
+// newline or carriage return (JSON.stringify escapes them), so only its backslashes need escaping, and most has none.
+// Room for one line without its extra items: 3 UUIDs, 2 times, 9 numbers (a double through String() is at most 24
+// characters), the source and 18 separators.
+const LINE_BYTES = 512;
+const TAB = 9;
+const NEWLINE = 10;
 export function copyData(rows: readonly PositionRow[]): Buffer {
-  let buf = Buffer.allocUnsafe(Math.max(4096, rows.length * 256));
-  let at = 0;
-  let chunk = '';
-  const flush = () => {
-    // At most 3 bytes of UTF-8 per UTF-16 unit.
-    if (at + chunk.length * 3 > buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(buf.length * 2, at + chunk.length * 3));
-      buf.copy(next, 0, 0, at);
-      buf = next;
-    }
-    at += buf.write(chunk, at, 'utf8');
-    chunk = '';
-  };
-  // Rows of one report share their receivedAt, and reports of one batch mostly its millisecond.
-  let receivedMs = NaN;
-  let received = '';
+  const out = new CopyText(rows.length * 256);
+  const nullable = (v: string | null | undefined) => out.ascii(v == null ? '\\N' : v);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    const ms = r.receivedAt.getTime();
-    if (ms !== receivedMs) {
-      receivedMs = ms;
-      received = isoTime(ms);
+    out.reserve(LINE_BYTES);
+    out.ascii(r.vehicleId);
+    out.byte(TAB);
+    out.time(r.fixTime.getTime());
+    out.byte(TAB);
+    out.time(r.receivedAt.getTime());
+    out.byte(TAB);
+    nullable(r.terminalId);
+    out.byte(TAB);
+    nullable(r.waybillId);
+    out.byte(TAB);
+    out.decimal(r.lat, 6);
+    out.byte(TAB);
+    out.decimal(r.lon, 6);
+    out.byte(TAB);
+    out.decimal(r.speedKmh, 1);
+    out.byte(TAB);
+    out.int(r.course);
+    out.byte(TAB);
+    out.int(r.altitudeM);
+    out.byte(TAB);
+    out.int(toInt32(r.alarmBits));
+    out.byte(TAB);
+    out.int(toInt32(r.statusBits));
+    out.byte(TAB);
+    if (r.mileageKm == null) out.ascii('\\N');
+    else out.decimal(r.mileageKm, 1);
+    out.byte(TAB);
+    out.ascii(r.source);
+    out.byte(TAB);
+    out.int(r.quality ?? 0);
+    out.byte(TAB);
+    out.byte(r.backfill ? 116 : 102); // t, f
+    out.byte(TAB);
+    if (r.extra == null) out.ascii('\\N');
+    else {
+      const json = JSON.stringify(r.extra);
+      out.utf8(json.includes('\\') ? json.replace(/\\/g, '\\\\') : json);
     }
-    chunk +=
-      `${r.vehicleId}\t${isoTime(r.fixTime.getTime())}\t${received}\t${orNull(r.terminalId)}\t${orNull(r.waybillId)}\t` +
-      `${decimalText(r.lat, 6)}\t${decimalText(r.lon, 6)}\t${decimalText(r.speedKmh, 1)}\t${r.course}\t${r.altitudeM}\t${toInt32(r.alarmBits)}\t${toInt32(r.statusBits)}\t` +
-      `${r.mileageKm == null ? '\\N' : decimalText(r.mileageKm, 1)}\t${r.source}\t${r.quality ?? 0}\t${r.backfill ? 't' : 'f'}\t` +
-      `${r.extra == null ? '\\N' : escapeCopyJson(JSON.stringify(r.extra))}\t${i + 1}\n`;
-    if (chunk.length >= CHUNK_CHARS) flush();
+    out.byte(TAB);
+    out.int(i + 1);
+    out.byte(NEWLINE);
   }
-  if (chunk) flush();
-  return buf.subarray(0, at);
+  return out.result();
 }
 
 // The merge's ords (int[]) arrive as text: read with the driver's own parser, as a typed query would.
