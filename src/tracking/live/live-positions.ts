@@ -26,8 +26,9 @@ type CachedOwner = { organisationId: string; regionCode: string | null; expires:
 // LiveBackend.channel), and every process, this one included, emits it locally (`namespace.local`) to the rooms it
 // has sockets in. One Redis message per flush per ingesting process, instead of one per watched room (about 20,000
 // a second at the hot path's target). A process subscribes to the flushes only while it has /watch sockets
-// (LiveService.whileWatched, from the handshake of the first), and skips its own unparsed. (The socket.io adapter's serverSideEmit, used before, is decoded by every
-// process, the sender included: 4.7 % of a single ingest process's CPU profile went to serialising and parsing.)
+// (LiveService.whileWatched, from the handshake of the first), and skips its own unparsed. (The socket.io adapter's
+// serverSideEmit, used before, is decoded by every process, the sender included: 4.7 % of a single ingest process's
+// CPU profile went to serialising and parsing.)
 // The price: every process with watchers receives every flush, JSON of about 150 bytes a position. While no other
 // process listens (one app process with Redis for its queues), nothing is published (LiveChannel.othersListening),
 // and a flush with no watcher here either does no work at all.
