@@ -10,18 +10,37 @@ const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 let day = NaN;
 let dayPrefix = '';
 
-export function isoTime(ms: number): string {
-  if (!(ms >= 0 && ms < MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+// What isoTime writes, in parts, for writers that put the digits somewhere themselves (CopyText): `into` gets the
+// day number since 1970, hours, minutes, seconds and milliseconds. False, and nothing written, for a time isoTime
+// leaves to toISOString.
+export function splitIsoTime(ms: number, into: number[]): boolean {
+  if (!(ms >= 0 && ms < MAX_MS) || !Number.isInteger(ms)) return false;
   const d = Math.floor(ms / DAY_MS);
-  if (d !== day) {
-    dayPrefix = new Date(d * DAY_MS).toISOString().slice(0, 11); // "2026-11-29T"
-    day = d;
-  }
   let r = ms - d * DAY_MS;
   const milli = r % 1000;
   r = (r - milli) / 1000;
   const s = r % 60;
   r = (r - s) / 60;
   const m = r % 60;
-  return `${dayPrefix}${PAD2[(r - m) / 60]}:${PAD2[m]}:${PAD2[s]}.${PAD3[milli]}Z`;
+  into[0] = d;
+  into[1] = (r - m) / 60;
+  into[2] = m;
+  into[3] = s;
+  into[4] = milli;
+  return true;
+}
+
+// "2026-11-29T" for day 20,786 since 1970, remembered one day at a time.
+export function isoDayPrefix(d: number): string {
+  if (d !== day) {
+    dayPrefix = new Date(d * DAY_MS).toISOString().slice(0, 11);
+    day = d;
+  }
+  return dayPrefix;
+}
+
+const parts = [0, 0, 0, 0, 0];
+export function isoTime(ms: number): string {
+  if (!splitIsoTime(ms, parts)) return new Date(ms).toISOString();
+  return `${isoDayPrefix(parts[0]!)}${PAD2[parts[1]!]}:${PAD2[parts[2]!]}:${PAD2[parts[3]!]}.${PAD3[parts[4]!]}Z`;
 }

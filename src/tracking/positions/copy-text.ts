@@ -1,18 +1,17 @@
+import { isoDayPrefix, splitIsoTime } from '../../common/iso-time.js';
+
 // A growable Buffer that PostgreSQL COPY text is written into field by field: numbers and times as digits straight
-// into the bytes, text with one Buffer.write. Building each line as a string first (template parts, number-to-string
-// conversions, then a copy into the Buffer) allocated about 1.4 KB of short-lived strings a position row, a sixth of
-// what the ingest server allocated at 22,000 positions/s (bench/README.md, session 10).
-const DAY_MS = 86_400_000;
-const MAX_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
+// into the bytes, short ASCII byte by byte, other text with one Buffer.write. Building each line as a string first
+// (template parts, number-to-string conversions, then a copy into the Buffer) allocated about 1.4 KB of short-lived
+// strings a position row, a sixth of what the ingest server allocated at 22,000 positions/s (bench/README.md,
+// session 10).
 const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 const ZERO = 48;
 
 export class CopyText {
   private buf: Buffer;
   private at = 0;
-  // The last day written by time(): its "YYYY-MM-DDT" prefix.
-  private day = NaN;
-  private dayPrefix = '';
+  private readonly parts = [0, 0, 0, 0, 0]; // time()'s, from splitIsoTime
 
   constructor(initialBytes = 4096) {
     this.buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
@@ -90,29 +89,19 @@ export class CopyText {
     this.digits(frac, width);
   }
 
-  // `new Date(ms).toISOString()`: the date part remembered one day at a time, the time of day as digits. Times
-  // outside 1970-9999 and invalid ones go to toISOString itself (which throws RangeError for the latter).
+  // `new Date(ms).toISOString()` (isoTime's parts, written as digits). Times outside 1970-9999 and invalid ones go
+  // to toISOString itself (which throws RangeError for the latter).
   time(ms: number): void {
-    if (!(ms >= 0 && ms < MAX_MS) || !Number.isInteger(ms)) return this.ascii(new Date(ms).toISOString());
-    const d = Math.floor(ms / DAY_MS);
-    if (d !== this.day) {
-      this.dayPrefix = new Date(d * DAY_MS).toISOString().slice(0, 11); // "2026-11-29T"
-      this.day = d;
-    }
-    this.ascii(this.dayPrefix);
-    let r = ms - d * DAY_MS;
-    const milli = r % 1000;
-    r = (r - milli) / 1000;
-    const s = r % 60;
-    r = (r - s) / 60;
-    const m = r % 60;
-    this.digits((r - m) / 60, 2);
+    const p = this.parts;
+    if (!splitIsoTime(ms, p)) return this.ascii(new Date(ms).toISOString());
+    this.ascii(isoDayPrefix(p[0]!));
+    this.digits(p[1]!, 2);
     this.byte(58); // ':'
-    this.digits(m, 2);
+    this.digits(p[2]!, 2);
     this.byte(58);
-    this.digits(s, 2);
+    this.digits(p[3]!, 2);
     this.byte(46);
-    this.digits(milli, 3);
+    this.digits(p[4]!, 3);
     this.byte(90); // 'Z'
   }
 
