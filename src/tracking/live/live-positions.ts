@@ -83,8 +83,7 @@ export class LivePositions implements OnModuleDestroy {
   }
 
   onModuleDestroy() {
-    this.unsubscribe();
-    void this.channel?.listen(null);
+    this.unsubscribe(); // (LiveService stops the channel's listening, as it started it)
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.buffer = [];
