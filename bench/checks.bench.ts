@@ -18,7 +18,7 @@ import {
   backendCpuMeter,
   copyRate,
   cpuMeter,
-  cpuProfile,
+  profilePhase,
   envInt,
   fmt,
   fromDist,
@@ -264,7 +264,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
   const redisCpu = redisCpuMeter();
   const dbCpu = await backendCpuMeter(b.databaseUrl);
   const elu0 = performance.eventLoopUtilization();
-  const stopProfile = cluster ? async () => undefined : await cpuProfile('checks'); // the app's thread: in this process only
+  const stopProfile = cluster ? async () => undefined : await profilePhase('checks'); // the app's thread: in this process only
   const closed = await load.run(closedNumbers.map((n, i) => checkJob(n, i < 10)), CONFIG.concurrency);
   const profileFile = await stopProfile();
   const elu = performance.eventLoopUtilization(elu0);
@@ -276,7 +276,7 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
   const closedDb = dbCpu();
   const closedSql = sql.count;
   sql.restore();
-  if (profileFile) log(`CPU profile of the closed-loop phase: ${profileFile}`);
+  if (profileFile) log(`profile of the closed-loop phase: ${profileFile}`);
   if (process.env.BENCH_SQL_LOG) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(process.env.BENCH_SQL_LOG, sql.recorded().map(([text, n]) => `${n}\t${text}`).join('\n') + '\n');
@@ -345,10 +345,10 @@ async function main(b: BenchApp | BenchCluster): Promise<number> {
     // The app's event-loop delay during the open loop: a stall of the app's thread delays every check in flight.
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
-    const stopOpenProfile = cluster ? async () => undefined : await cpuProfile('checks-open');
+    const stopOpenProfile = cluster ? async () => undefined : await profilePhase('checks-open');
     const run = await load.runOpen(openNumbers.map((n) => checkJob(n)), CONFIG.openRate);
     const openProfile = await stopOpenProfile();
-    if (openProfile) log(`CPU profile of the open loop: ${openProfile}`);
+    if (openProfile) log(`profile of the open loop: ${openProfile}`);
     loopDelay.disable();
     expectPass('open loop', run.results);
     open = {

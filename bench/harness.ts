@@ -513,26 +513,40 @@ export async function backendCpuMeter(databaseUrl: string) {
 }
 
 // With BENCH_CPU_PROFILE=<dir>, records a V8 CPU profile of one phase into <dir>/<name>.cpuprofile (open it in
-// Chrome DevTools or summarise it with `node dist/bench/profile-summary.js <file>`); otherwise does nothing.
-export async function cpuProfile(name: string): Promise<() => Promise<string | undefined>> {
-  const dir = process.env.BENCH_CPU_PROFILE;
-  if (!dir) return async () => undefined;
+// Chrome DevTools or summarise it with `node dist/bench/profile-summary.js <file>`); with BENCH_ALLOC_PROFILE=<dir>,
+// a sampling allocation profile into <dir>/<name>.heapprofile, counting the objects the GC freed too (garbage is
+// what such a profile is for; the same summary reads it, by bytes allocated); otherwise does nothing.
+export async function profilePhase(name: string): Promise<() => Promise<string | undefined>> {
+  const cpuDir = process.env.BENCH_CPU_PROFILE;
+  const allocDir = process.env.BENCH_ALLOC_PROFILE;
+  if (!cpuDir && !allocDir) return async () => undefined;
   const { Session } = await import('node:inspector');
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res)))); // eslint-disable-line @typescript-eslint/no-explicit-any
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 200 });
-  await post('Profiler.start');
+  if (cpuDir) {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 200 });
+    await post('Profiler.start');
+  }
+  if (allocDir) {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   return async () => {
-    const { profile } = await post('Profiler.stop');
+    const write = (dir: string, ext: string, profile: unknown) => {
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${name}.${ext}`);
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    };
+    const files: string[] = [];
+    if (cpuDir) files.push(write(cpuDir, 'cpuprofile', (await post('Profiler.stop')).profile));
+    if (allocDir) files.push(write(allocDir, 'heapprofile', (await post('HeapProfiler.stopSampling')).profile));
     session.disconnect();
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    return file;
+    return files.join(', ');
   };
 }
 

@@ -45,7 +45,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { copyRate, cpuMeter, cpuProfile, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, startBenchApp, table, threadCpuMeter, withBenchApp } from './harness.js';
+import { copyRate, cpuMeter, profilePhase, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, startBenchApp, table, threadCpuMeter, withBenchApp } from './harness.js';
 import { startApp, scrapeMetrics, sumMetric, type AppProcess } from './fault-kit.js';
 import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
 import { SentTimes, type WatcherData, type WatcherResult } from './ingest-watcher.js';
@@ -183,7 +183,7 @@ async function clientMain() {
           });
         await fromWatcher('ready');
         const specs = req.terminals.map((t) => ({ phone: t.phone, plate: t.plate, authCode: AUTH_CODE }));
-        const stopProfile = await cpuProfile('ingest-client');
+        const stopProfile = await profilePhase('ingest-client');
         const cpu = process.cpuUsage();
         // The terminals' event-loop delay: an ACK that arrives while this loop is busy (sending, a GC) is read late,
         // and its measured latency includes the wait.
@@ -246,7 +246,7 @@ async function clientMain() {
         loopDelay.disable();
         const c = process.cpuUsage(cpu);
         const profileFile = await stopProfile();
-        if (profileFile) log(`client CPU profile: ${profileFile}`);
+        if (profileFile) log(`client profile: ${profileFile}`);
         const { authCodes: _codes, ...rest } = stats;
         send({
           kind: 'ingestDone',
@@ -476,7 +476,7 @@ async function clientMain() {
       // Everything below is measured from the warm-up's end (an ingest that fails sooner rejects here).
       await Promise.race([measuring, ingestDone]);
       if (flags.warmup > 0) log(`warm-up over: measuring for ${flags.duration} s`);
-      const stopProfile = await cpuProfile('ingest-server');
+      const stopProfile = await profilePhase('ingest-server');
       const serverCpu = cpuMeter();
       // This process's main thread: the whole server in single-process mode (sockets, decoding, the writer's
       // protocol work, ACKs, live fan-out). Its CPU, how busy its event loop was, and how late its turns ran.
@@ -510,7 +510,7 @@ async function clientMain() {
       const admission = serverMetrics.map((m) => `${fmt(sumMetric(m, 'hazway_positions_admission_limit_rows'))} rows / ${fmt(sumMetric(m, 'hazway_positions_drain_rows_per_second'))} rows/s`).join('; ');
       const cpuPg = pgCpu();
       const profileFile = await stopProfile();
-      if (profileFile) log(`server CPU profile: ${profileFile}`);
+      if (profileFile) log(`server profile: ${profileFile}`);
       if (rules) await rulesReport(db, b.app, rules, flags.warmup + flags.duration);
       const s = ingest.stats;
 

@@ -13,7 +13,7 @@ import { startLoadClient, type JobResult, type Step } from './load-client.js';
 import {
   copyRate,
   cpuMeter,
-  cpuProfile,
+  profilePhase,
   threadCpuMeter,
   postgresCpuMeter,
   backendCpuMeter,
@@ -271,7 +271,7 @@ async function main(b: BenchApp): Promise<number> {
   const threadsIssue = threadCpuMeter([process.pid, load.tid]);
   const pgIssue = postgresCpuMeter();
   const elu0 = performance.eventLoopUtilization();
-  const stopProfile = await cpuProfile('issue');
+  const stopProfile = await profilePhase('issue');
   const issuedRun = await load.run(
     drafts.map((d, i) => [{ method: 'POST', path: `/waybills/${d.id}/issue`, token: d.token, expect: 200, keepBody: i < 25 }]),
     CONFIG.concurrency,
@@ -283,7 +283,7 @@ async function main(b: BenchApp): Promise<number> {
   const issuePgCpu = pgIssue();
   const issueDbCpu = dbIssue();
   const issueSql = sql.count - q0;
-  if (profileFile) log(`CPU profile of the issue phase: ${profileFile}`);
+  if (profileFile) log(`profile of the issue phase: ${profileFile}`);
   if (process.env.BENCH_SQL_LOG) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(process.env.BENCH_SQL_LOG, sql.recorded().map(([text, n]) => `${n}\t${text}`).join('\n') + '\n');

@@ -581,6 +581,25 @@ describe('decodeJt808', () => {
       const m = decodeJt808(encodePayload({ messageId: 0x0200, phone: '1', serial: 1, body }));
       expect(m).toMatchObject({ ok: true, message: { body: { time: null, timeBcd: '251332250000', issues: ['TIME_INVALID'] } } });
     });
+
+    // The clock is checked against the month's length (a leap February has 29 days), not rolled over by Date.UTC.
+    it.each([
+      ['240229120000', '2024-02-29T04:00:00.000Z'],
+      ['000229000000', '2000-02-28T16:00:00.000Z'],
+      ['230229120000', null],
+      ['250431120000', null],
+      ['250430235959', '2025-04-30T15:59:59.000Z'],
+      ['251231235959', '2025-12-31T15:59:59.000Z'],
+      ['250100120000', null],
+    ])('should read the BCD clock %s as %s', (bcd, iso) => {
+      const body = Buffer.from(payloadOf(jt808Fixture('smallchi-0200-Test5')).subarray(12, -1));
+      body.write(bcd, 22, 'hex');
+      const r = decodeJt808(encodePayload({ messageId: 0x0200, phone: '1', serial: 1, body }));
+      if (!r.ok) throw new Error(r.error);
+      const p = expectMessage(r.message, 'location').body;
+      expect([p.time?.toISOString() ?? null, p.timeBcd]).toEqual([iso, bcd]);
+      expect(p.issues.includes('TIME_INVALID')).toBe(iso === null);
+    });
   });
 
   describe('location details', () => {

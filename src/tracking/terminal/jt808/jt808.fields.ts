@@ -30,21 +30,25 @@ const toBcdByte = (n: number) => ((Math.floor(n / 10) % 10) << 4) | n % 10;
 
 // Terminal clocks report Beijing time (GMT+8) as BCD YYMMDDhhmmss (§4.1: "时区为 GMT+8"); the century is 20.
 // Returns null when the field is not a real date (non-BCD nibbles, month 13, all zeros...).
-export function decodeBcdTime(buf: Buffer): Date | null {
-  if (buf.length !== 6) return null;
-  for (let i = 0; i < 6; i++) if (buf[i]! >> 4 > 9 || (buf[i]! & 0x0f) > 9) return null;
-  const yy = bcdByte(buf[0]!);
-  const mo = bcdByte(buf[1]!);
-  const dd = bcdByte(buf[2]!);
-  const hh = bcdByte(buf[3]!);
-  const mi = bcdByte(buf[4]!);
-  const ss = bcdByte(buf[5]!);
-  if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) return null;
-  const date = new Date(Date.UTC(2000 + yy, mo - 1, dd, hh - 8, mi, ss));
-  // Date.UTC rolls 31 February over into March: reject instead.
-  const check = new Date(date.getTime() + 8 * 3600_000);
-  return check.getUTCDate() === dd && check.getUTCMonth() === mo - 1 ? date : null;
+export const decodeBcdTime = (buf: Buffer): Date | null => (buf.length === 6 ? decodeBcdTimeAt(buf, 0) : null);
+
+// The same, read in place: the 6 bytes of `buf` from `at`.
+export function decodeBcdTimeAt(buf: Buffer, at: number): Date | null {
+  if (at < 0 || at + 6 > buf.length) return null;
+  for (let i = at; i < at + 6; i++) if (buf[i]! >> 4 > 9 || (buf[i]! & 0x0f) > 9) return null;
+  const year = 2000 + bcdByte(buf[at]!);
+  const mo = bcdByte(buf[at + 1]!);
+  const dd = bcdByte(buf[at + 2]!);
+  const hh = bcdByte(buf[at + 3]!);
+  const mi = bcdByte(buf[at + 4]!);
+  const ss = bcdByte(buf[at + 5]!);
+  // 31 February is refused here, not rolled over into March by Date.UTC.
+  if (mo < 1 || mo > 12 || dd < 1 || dd > daysInMonth(year, mo) || hh > 23 || mi > 59 || ss > 59) return null;
+  return new Date(Date.UTC(year, mo - 1, dd, hh - 8, mi, ss));
 }
+
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 ? ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 
 export function encodeBcdTime(date: Date): Buffer {
   const t = new Date(date.getTime() + 8 * 3600_000);
@@ -124,6 +128,10 @@ export class ByteReader {
   bytes(n: number): Buffer {
     const at = this.take(n);
     return this.buf.subarray(at, at + n);
+  }
+  // Steps over n bytes and returns where they start: for reading them in place, without a Buffer view each.
+  skip(n: number): number {
+    return this.take(n);
   }
   rest(): Buffer {
     return this.bytes(this.remaining);
