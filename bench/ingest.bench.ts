@@ -281,7 +281,7 @@ async function clientMain() {
     const buckets = [...byLe].map(([le, n]) => ({ le, n })).sort((a, b) => a.le - b.le);
     const count = buckets.length ? buckets[buckets.length - 1]!.n : 0;
     const q = (p: number) => buckets.find((x) => x.n >= p * count)?.le ?? NaN;
-    return { count, mean: count ? sum / count : NaN, p50: q(0.5), p99: q(0.99) };
+    return { count, mean: count ? sum / count : NaN, p50: q(0.5), p99: q(0.99), max: q(1) };
   }
   // Every `seconds` while measuring, what the server did in that window: its slowest event-loop turn (this process,
   // the server in single-process mode), this process's GC pauses, and the position batch writes (all processes).
@@ -308,9 +308,12 @@ async function clientMain() {
         .then(([a, b]) => {
           const window = b.map((m, i) => new Map([...m].map(([k, v]) => [k, v - (a[i]!.get(k) ?? 0)])));
           const w = histogramSummary(window, 'hazway_positions_write_seconds');
+          // Monitoring runs on the same thread: how long its longest runs of rule evaluation held the loop.
+          const rules = histogramSummary(window, 'hazway_monitor_batch_evaluation_seconds');
           log(
             `server ${fmt((performance.now() - started) / 1000, 1)}s: loop max ${fmt(loopMaxMs, 0)} ms; GC ${g.n} pauses, ${fmt(g.ms, 0)} ms, max ${fmt(g.max, 0)} ms; ` +
-              `${w.count} batch writes, mean ${fmt(w.mean * 1000, 1)} ms, p99 ≤ ${fmt(w.p99 * 1000, 0)} ms`,
+              `${w.count} batch writes, mean ${fmt(w.mean * 1000, 1)} ms, p99 ≤ ${fmt(w.p99 * 1000, 0)} ms; ` +
+              `${rules.count} runs of the monitoring rules, mean ${fmt(rules.mean * 1000, 1)} ms, p99 ≤ ${fmt(rules.p99 * 1000, 0)} ms, max ≤ ${fmt(rules.max * 1000, 0)} ms`,
           );
         })
         .catch(() => undefined);
