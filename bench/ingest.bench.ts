@@ -45,7 +45,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { copyRate, cpuMeter, profilePhase, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, startBenchApp, table, threadCpuMeter, withBenchApp } from './harness.js';
+import { copyRate, cpuMeter, fmt, fromDist, HttpClient, log, machineFacts, postgresCpuMeter, profilePhase, startBenchApp, table, threadCpuMeter, withBenchApp } from './harness.js';
 import { startApp, scrapeMetrics, sumMetric, type AppProcess } from './fault-kit.js';
 import { prepareTrips, rulesEnv, rulesMode, rulesReport } from './monitoring-rules.js';
 import { SentTimes, type WatcherData, type WatcherResult } from './ingest-watcher.js';
@@ -284,7 +284,8 @@ async function clientMain() {
     return { count, mean: count ? sum / count : NaN, p50: q(0.5), p99: q(0.99), max: q(1) };
   }
   // Every `seconds` while measuring, what the server did in that window: its slowest event-loop turn (this process,
-  // the server in single-process mode), this process's GC pauses, and the position batch writes (all processes).
+  // the server in single-process mode), this process's GC pauses, the position batch writes and the runs of the
+  // monitoring rules (all processes).
   function serverReports(metricsUrls: string[], seconds: number) {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
