@@ -143,7 +143,7 @@ async function benchSettings(database: string, databaseUrl: string, adminPasswor
 
 // What the run's app left in Redis under its QUEUE_PREFIX (the database goes with drop()), so that benchmark runs
 // do not pile keys up in Redis.
-async function dropQueueKeys(settings: Record<string, unknown>) {
+export async function dropQueueKeys(settings: Record<string, unknown>) {
   const { REDIS_URL: url, QUEUE_PREFIX: prefix } = settings;
   if (typeof url !== 'string' || !url || typeof prefix !== 'string') return;
   const { deleteQueueKeys } = await fromDist('queue/queue.backend.js');

@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { fromDist } from './harness.js';
+import { dropQueueKeys, fromDist } from './harness.js';
 import { insertTripsInTransit } from './monitoring-rules.js';
 import { dbUrl, mib, onCleanup, ownPostgres, runMain, say, scrapeMetrics, setUpFleet, sleep, sql, startApp, sumMetric, WATCH_REGION, AUTH_CODE, type Fleet } from './fault-kit.js';
 
@@ -176,7 +176,10 @@ async function main(flags: Flags): Promise<number> {
     mkdirSync(flags.snapshotDir, { recursive: true });
     nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${flags.snapshotDir}`);
   }
-  const app = await startApp('server', { DATABASE_URL: databaseUrl, ADMIN_PASSWORD, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.replace(/^hz_/, 's_') }, { nodeArgs });
+  const settings = { DATABASE_URL: databaseUrl, ADMIN_PASSWORD, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: database.replace(/^hz_/, 's_') };
+  // The run's queue keys go with it, once the server is gone (cleanups run last registered first).
+  onCleanup(() => dropQueueKeys(settings));
+  const app = await startApp('server', settings, { nodeArgs });
   onCleanup(() => app.kill('SIGKILL'));
   const fleet = await setUpFleet(app.url, databaseUrl, ADMIN_PASSWORD, flags.terminals);
   const monitoring = await prepareMonitoring(databaseUrl, fleet);
