@@ -95,42 +95,22 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   // The carrier's safety man 周明 inspects; the trip's driver and escort are briefed. failed: items found wrong.
   const [inspector] = await ds.query(`SELECT id FROM people WHERE name = '周明' AND organisation_id = $1`, [carrier.organisationId]);
   const preTrips = app.get(PreTripInspectionsService);
-  const preTrip = (id: string, at: Date, failed: Partial<Record<(typeof PRE_TRIP_ITEM_KEYS)[number], string>> = {}) =>
+  const preTrip = (id: string, at: Date, failed: Partial<Record<(typeof PRE_TRIP_ITEM_KEYS)[number], string>> = {}, crew = [dispatch.driverId, dispatch.escortId]) =>
     preTrips.record(carrier, id, {
       inspectorId: inspector.id,
       inspectedAt: at,
       items: PRE_TRIP_ITEM_KEYS.map((key) => (failed[key] ? { key, ok: false, note: failed[key] } : { key, ok: true })),
-      briefing: { personIds: [dispatch.driverId, dispatch.escortId], briefedAt: at, note: '告知路线、天气、货物危险特性和应急处置要点' },
+      briefing: { personIds: crew, briefedAt: at, note: '告知路线、天气、货物危险特性和应急处置要点' },
     });
-  const load = async (id: string, qty: number) => {
-    await waybills.transitionAs(id, 'check-pass', 'loader', { principal: loader }, { note: '演示数据：查验通过' });
+  // Trips of earlier days move past their check without one: the rules judge today's records (PL-26 wants the
+  // inspection of the check's own day), so a check run now could not stand for one made on those days.
+  const loadEarlier = async (id: string, qty: number) => {
+    await waybills.transitionAs(id, 'check-pass', 'loader', { principal: loader }, { note: '演示数据：往日行程，查验未留记录' });
     await waybills.transitionAs(id, 'start-loading', 'loader', { principal: loader });
     await waybills.transitionAs(id, 'finish-loading', 'loader', { principal: loader }, { lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-0001', 'QF-0002'] });
   };
 
-  await draft(day(2, 8), methanol); // draft
-  await issue(day(1, 8), methanol); // issued, waiting for its check
-  const moving = await issue(day(0, 9), methanol); // in transit
-  await preTrip(moving.id, day(0, 8));
-  await load(moving.id, 27.96);
-  await waybills.transition(carrier, moving.id, { action: 'depart' });
-  const done = await issue(day(-2, 8), diesel); // closed
-  await preTrip(done.id, day(-2, 7));
-  await load(done.id, 25);
-  await waybills.transition(carrier, done.id, { action: 'depart' });
-  await waybills.transition(carrier, done.id, { action: 'arrive' });
-  await waybills.deliver(consignee, done.id, { lines: [{ lineNo: 1, receivedQuantity: 24.97 }], sealsIntact: true });
-  const short = await issue(day(-1, 8), methanol); // discrepancy (methanol in a tank: zero tolerance)
-  await preTrip(short.id, day(-1, 7));
-  await load(short.id, 28);
-  await waybills.transition(carrier, short.id, { action: 'depart' });
-  await waybills.transition(carrier, short.id, { action: 'arrive' });
-  await waybills.deliver(consignee, short.id, { lines: [{ lineNo: 1, receivedQuantity: 27.6 }], sealsIntact: true, note: '地磅复核短少约400kg' });
-  const dropped = await issue(day(3, 8), diesel); // cancelled
-  await waybills.transition(shipper, dropped.id, { action: 'cancel', note: '客户取消订单' });
-
-  // Pre-loading checks at the gate: one that passes and one that fails for several reasons, PL-26 among them (the
-  // carrier's inspection found the satellite terminal without a fix).
+  // The loading station's loading manager, who runs the gate checks below (PL-31).
   const first17 = '15062719790405121';
   const operator = (await app.get(FleetService).createPerson(loader, {
     name: '陈装卸',
@@ -147,9 +127,60 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
      VALUES ($1, now(), $2, $3, 0, 0, 0, 3, now()) ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = now(), received_at = now()`,
     [main.id, DEMO_ROUTE[0]![0], DEMO_ROUTE[0]![1]],
   );
+  // Today's trips go through the gate: a passing check, loading started on it, and the loading record.
+  const checkAndLoad = async (w: { id: string; number: string }, qty: number) => {
+    const check = await checks.start(loader, { waybillNumber: w.number, operatorId: operator.id, checklist });
+    if (check.outcome !== 'pass') throw new Error(`demo: the check of ${w.number} failed: ${check.failures.map((f) => f.ruleId).join(', ')}`);
+    await checks.startLoading(loader, w.id, {});
+    await checks.finishLoading(loader, w.id, { lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-1001', 'QF-1002'], closures: { ok: true } });
+  };
+
+  await draft(day(2, 8), methanol); // draft
+  await issue(day(1, 8), methanol); // issued, waiting for its check
+  const moving = await issue(day(0, 9), methanol); // in transit
+  await preTrip(moving.id, new Date());
+  await checkAndLoad(moving, 27.96);
+  await waybills.transition(carrier, moving.id, { action: 'depart' });
+  const done = await issue(day(-2, 8), diesel); // closed
+  await preTrip(done.id, day(-2, 7));
+  await loadEarlier(done.id, 25);
+  await waybills.transition(carrier, done.id, { action: 'depart' });
+  await waybills.transition(carrier, done.id, { action: 'arrive' });
+  await waybills.deliver(consignee, done.id, { lines: [{ lineNo: 1, receivedQuantity: 24.97 }], sealsIntact: true });
+  const short = await issue(day(-1, 8), methanol); // discrepancy (methanol in a tank: zero tolerance)
+  await preTrip(short.id, day(-1, 7));
+  await loadEarlier(short.id, 28);
+  await waybills.transition(carrier, short.id, { action: 'depart' });
+  await waybills.transition(carrier, short.id, { action: 'arrive' });
+  await waybills.deliver(consignee, short.id, { lines: [{ lineNo: 1, receivedQuantity: 27.6 }], sealsIntact: true, note: '地磅复核短少约400kg' });
+  const dropped = await issue(day(3, 8), diesel); // cancelled
+  await waybills.transition(shipper, dropped.id, { action: 'cancel', note: '客户取消订单' });
+
+  // Pre-loading checks at the gate: one that passes and is waiting for loading, and checks that fail, each for its
+  // own reason but the last, which fails for several, PL-26 among them (the carrier's inspection found the satellite
+  // terminal without a fix).
   const ready = await issue(day(0, 14), diesel);
   await preTrip(ready.id, new Date());
   await checks.start(loader, { waybillNumber: ready.number, operatorId: operator.id, checklist }); // passes
+  const refusedWith = async (dep: Date, lines: Parameters<typeof draft>[1], crew: Partial<typeof dispatch>, answers = checklist) => {
+    const w = await draft(dep, lines);
+    await waybills.dispatch(carrier, w.id, { ...dispatch, ...crew });
+    const issued = await waybills.issue(shipper, w.id);
+    await preTrip(issued.id, new Date(), {}, [crew.driverId ?? dispatch.driverId, crew.escortId ?? dispatch.escortId]);
+    return checks.start(loader, { waybillNumber: issued.number, operatorId: operator.id, checklist: answers });
+  };
+  // The escort's qualification certificate expired three days ago (PL-10).
+  const [expiredEscort] = await ds.query(`SELECT id FROM people WHERE name = '孙丽' AND organisation_id = $1`, [carrier.organisationId]);
+  await refusedWith(day(0, 15), diesel, { escortId: expiredEscort.id });
+  // Hydrochloric acid is not among the fuel tank's approved media, and its tank code (L4BN) is above the tank's LGBF (PL-13).
+  await refusedWith(day(0, 15), [{ unNumber: '1789', declaredQuantity: 20, unit: 't', packingGroup: 'II' }], {});
+  // The gate found the fire extinguishers out of date (PL-24, the emergency equipment item answered no).
+  await refusedWith(
+    day(0, 16),
+    diesel,
+    {},
+    checklist.map((c) => (c.key === 'emergency_equipment' ? { key: c.key, ok: false, note: '灭火器超过检验期' } : c)),
+  );
   const [expired] = await ds.query(`SELECT id, usual_tank_id FROM vehicles WHERE plate_number = '蒙B34567' AND status = 'active'`);
   const refused = await draft(day(0, 16), diesel);
   await waybills.dispatch(carrier, refused.id, { vehicleId: expired.id, tankId: expired.usual_tank_id, driverId: main.usual_driver_id, escortId: main.usual_escort_id });

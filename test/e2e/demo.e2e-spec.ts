@@ -46,16 +46,43 @@ describe('demo dataset', () => {
     await seedDemoWaybills(t.app);
     const rows: { status: string; id: string }[] = await t.ds.query(`SELECT id, status FROM waybills ORDER BY created_at`);
     const checks: { outcome: string; failed_rules: string[] }[] = await t.ds.query(`SELECT outcome, failed_rules FROM loading_checks ORDER BY checked_at`);
-    expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'check_failed', 'checked', 'closed', 'discrepancy', 'draft', 'in_transit', 'issued']);
-    expect(checks.map((c) => c.outcome)).toEqual(['pass', 'fail']);
+    expect(rows.map((r) => r.status).sort()).toEqual([
+      'cancelled',
+      'check_failed',
+      'check_failed',
+      'check_failed',
+      'check_failed',
+      'checked',
+      'closed',
+      'discrepancy',
+      'draft',
+      'in_transit',
+      'issued',
+    ]);
+    // Today's trip in transit and the one waiting to load passed; three checks fail for one reason each (the escort's
+    // qualification, the tank's approved media, the gate's emergency equipment), the last for several.
+    expect(checks.map((c) => c.outcome)).toEqual(['pass', 'pass', 'fail', 'fail', 'fail', 'fail']);
     expect(checks[0]!.failed_rules).toEqual([]);
-    expect(checks[1]!.failed_rules).toEqual(expect.arrayContaining(['PL-04', 'PL-12', 'PL-25', 'PL-26']));
-    // The carrier's pre-trip inspections: one per trip that loaded or was checked; the refused one found a fault.
+    expect(checks[1]!.failed_rules).toEqual([]);
+    expect(checks[2]!.failed_rules).toEqual(['PL-10']);
+    expect(checks[3]!.failed_rules).toEqual(['PL-13']);
+    expect(checks[4]!.failed_rules).toEqual(['PL-24']);
+    expect(checks[5]!.failed_rules).toEqual(expect.arrayContaining(['PL-04', 'PL-12', 'PL-25', 'PL-26']));
+    // The trip in transit was loaded on its passing check, and the loading record says what was loaded.
+    const records: { status: string; outcome: string; lines: { lineNo: number; loadedQuantity: number }[]; seals: string[] }[] = await t.ds.query(
+      `SELECT w.status, c.outcome, r.lines, r.seals FROM loading_records r JOIN waybills w ON w.id = r.waybill_id JOIN loading_checks c ON c.id = r.check_id`,
+    );
+    expect(records).toEqual([{ status: 'in_transit', outcome: 'pass', lines: [{ lineNo: 1, loadedQuantity: 27.96 }], seals: ['QF-1001', 'QF-1002'] }]);
+    // The carrier's pre-trip inspections: one per trip that loaded or was checked; the last refused one found a fault.
     const preTrips: { status: string; failed: string[] }[] = await t.ds.query(
       `SELECT w.status, coalesce(array_agg(i->>'key') FILTER (WHERE (i->>'ok')::boolean = false), '{}') AS failed
-         FROM pre_trip_inspections p JOIN waybills w ON w.id = p.waybill_id, jsonb_array_elements(p.items) i GROUP BY p.id, w.status ORDER BY w.status`,
+         FROM pre_trip_inspections p JOIN waybills w ON w.id = p.waybill_id, jsonb_array_elements(p.items) i
+        GROUP BY p.id, w.status ORDER BY w.status, failed`,
     );
     expect(preTrips).toEqual([
+      { status: 'check_failed', failed: [] },
+      { status: 'check_failed', failed: [] },
+      { status: 'check_failed', failed: [] },
       { status: 'check_failed', failed: ['satellite_terminal'] },
       { status: 'checked', failed: [] },
       { status: 'closed', failed: [] },
