@@ -46,6 +46,16 @@ export class TrackingController {
     return latestView(latest);
   }
 
+  // The newest clean position linked to the waybill (the /watch snapshot of a waybill subscription), for its parties
+  // and the authorities of its region.
+  @Get('waybills/:id/position')
+  async waybillPosition(@CurrentPrincipal() p: Principal, @UuidParam() id: string) {
+    await this.scope.assertWaybill(p, id);
+    const latest = await this.positions.latestForWaybill(id);
+    if (!latest) throw new NotFoundError('NO_POSITION', 'No position has been recorded for this waybill yet');
+    return latestView(latest);
+  }
+
   // Vehicles the caller cannot see, or that never reported, are left out.
   @Get('tracking/latest')
   @ApiZodQuery(LatestQuerySchema)

@@ -409,6 +409,13 @@ export const MATRIX: Record<string, Entry> = {
 
   // ---- tracking
   'GET /vehicles/{id}/position': { scoped: true, allow: readOf('carrier'), call: (c) => ({ path: `/vehicles/${c.w.vehicleId}/position` }) },
+  // The waybill has no position: its readers get NO_POSITION, everyone else WAYBILL_NOT_FOUND.
+  'GET /waybills/{id}/position': {
+    scoped: true,
+    allow: waybillReader(true),
+    allowedNotFound: ['NO_POSITION'],
+    call: (c) => ({ path: `/waybills/${c.w.issuedWaybill.id}/position` }),
+  },
   // Leaves out what the caller may not see: checked by the leak scan, and by the items asserted in the spec.
   'GET /tracking/latest': { scoped: true, allow: everySignedIn, empty: (a, t) => !readOf('carrier')(a, t), call: (c) => ({ path: '/tracking/latest', query: { vehicleIds: c.w.vehicleId } }) },
   'GET /tracking/track': {

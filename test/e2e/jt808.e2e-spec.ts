@@ -1,9 +1,14 @@
+import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
+import type { DriverSignIn } from '../../src/tracking/positions/position.js';
+import { PositionsService } from '../../src/tracking/positions/positions.service.js';
+import type { LiveItem } from '../../src/tracking/live/live-positions.rules.js';
 import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.constants.js';
 import type { Jt808Message } from '../../src/tracking/terminal/jt808/jt808.decoder.js';
 import {
   encodeAuth,
   encodeBatch,
+  encodeDriverIdentity,
   encodeLocation,
   encodeRegister,
   platformGeneralReply,
@@ -14,6 +19,7 @@ import { hashAuthCode } from '../../src/tracking/terminal/terminal-directory.js'
 import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
+import { connected } from '../helpers/sockets.js';
 import { Jt808TestClient } from './jt808-client.js';
 
 // JT/T 808 over a real TCP socket against the whole application: registration, authentication, reports stored
@@ -37,6 +43,24 @@ const fix = (second: number, over: Partial<Jt808PositionInput> = {}): Jt808Posit
 
 const ack = (phone: string, serial: number, replySerial: number, replyId: number, result: 0 | 1 | 2 | 3 | 4 = 0) =>
   platformGeneralReply({ phone, serial, version: '2013' }, { replySerial, replyId, result: result as 0 });
+
+// The first live item for `vehicleId` a /watch socket receives.
+function nextItem(socket: Socket, vehicleId: string, ms = 5_000): Promise<LiveItem> {
+  return new Promise((resolve, reject) => {
+    const onPositions = (items: LiveItem[]) => {
+      const hit = items.find((i) => i.vehicleId === vehicleId);
+      if (!hit) return;
+      clearTimeout(timer);
+      socket.off('positions', onPositions);
+      resolve(hit);
+    };
+    const timer = setTimeout(() => {
+      socket.off('positions', onPositions);
+      reject(new Error('timeout waiting for a position'));
+    }, ms);
+    socket.on('positions', onPositions);
+  });
+}
 
 const resultOf = (m: Jt808Message) => (m.kind === 'platformGeneralReply' || m.kind === 'registerReply' ? m.body.result : -1);
 
@@ -254,12 +278,77 @@ describe('JT/T 808 server (e2e)', () => {
   });
 
   it('should answer unknown messages with 3, driver identity with 0, and a logout with 0 before closing', async () => {
-    const { phone, c } = await authenticatedTerminal();
-    c.write(c.frame(0x0900, Buffer.from([0xf0, 1, 2, 3]))); // serial 2: data uplink pass-through, not handled
-    expect((await c.read()).raw).toEqual(ack(phone, 2, 2, 0x0900, 3));
-    c.write(c.frame(ID.LOGOUT)); // serial 3
-    expect((await c.read()).raw).toEqual(ack(phone, 3, 3, ID.LOGOUT));
-    await c.closed;
+    const { phone, vehicleId, c } = await authenticatedTerminal();
+    const signIns: DriverSignIn[] = [];
+    const unsubscribe = t.app.get(PositionsService).onDriverIdentity((d) => signIns.push(d));
+    try {
+      c.write(c.frame(0x0900, Buffer.from([0xf0, 1, 2, 3]))); // serial 2: data uplink pass-through, not handled
+      expect((await c.read()).raw).toEqual(ack(phone, 2, 2, 0x0900, 3));
+      // serial 3: an IC card read (2013 layout), handed to monitoring for the vehicle of this terminal.
+      const card = { name: '王师傅', certificateNumber: '150203000000001', issuingAuthority: '包头市交通运输局', expiry: '2030-01-01', idCardNumber: null };
+      c.write(c.frame(ID.DRIVER_IDENTITY, encodeDriverIdentity({ layout: '2013', status: 1, time: new Date(base), icReadResult: 0, ...card })));
+      expect((await c.read()).raw).toEqual(ack(phone, 3, 3, ID.DRIVER_IDENTITY));
+      expect(signIns).toEqual([
+        expect.objectContaining({ vehicleId, at: new Date(base), inserted: true, readOk: true, name: '王师傅', certificateNumber: '150203000000001' }),
+      ]);
+      c.write(c.frame(ID.LOGOUT)); // serial 4
+      expect((await c.read()).raw).toEqual(ack(phone, 4, 4, ID.LOGOUT));
+      await c.closed;
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  // A report that cannot be stored is never acknowledged as success (0): 2 (message error). Of a 0x0704 the
+  // readable items are stored, and the answer is still 2.
+  it('should answer 2, not 0, to a report with a position it cannot store, storing what is readable', async () => {
+    const { phone, vehicleId, c } = await authenticatedTerminal();
+    const dropped = async () => {
+      const m = /^hazway_jt808_positions_dropped_total\{reason="time_invalid"\} (\S+)$/m.exec((await request(t.http).get('/metrics')).text);
+      return Number(m?.[1] ?? 0);
+    };
+    const before = await dropped();
+    const noTime = fix(0, { time: null, timeBcd: '261399000000' }); // month 13
+    c.write(c.frame(ID.LOCATION, encodeLocation(noTime))); // serial 2
+    const reply = await c.read();
+    expect(reply.raw).toEqual(ack(phone, 2, 2, ID.LOCATION, 2));
+    // The result byte of the 0x8001 body (reply serial, reply id, result), as on the wire.
+    expect(reply.message.kind === 'platformGeneralReply' && reply.message.body).toEqual({ replySerial: 2, replyId: ID.LOCATION, result: 2 });
+    expect(await rows(vehicleId)).toEqual([]);
+
+    c.write(c.frame(ID.BATCH_LOCATION, encodeBatch(0, [fix(1), noTime, fix(3)]))); // serial 3
+    expect((await c.read()).raw).toEqual(ack(phone, 3, 3, ID.BATCH_LOCATION, 2));
+    expect((await rows(vehicleId)).map((r) => r.fix_time.getTime())).toEqual([base + 1_000, base + 3_000]);
+    expect((await dropped()) - before).toBe(2);
+
+    // Re-sent as is: the readable items are not stored twice, and the answer stays 2.
+    c.write(c.frame(ID.BATCH_LOCATION, encodeBatch(0, [fix(1), noTime, fix(3)]))); // serial 4
+    expect((await c.read()).raw).toEqual(ack(phone, 4, 4, ID.BATCH_LOCATION, 2));
+    expect(await rows(vehicleId)).toHaveLength(2);
+  });
+
+  it('should push a position reported over TCP to a /watch watcher of the vehicle', async () => {
+    const { vehicleId, c } = await authenticatedTerminal();
+    const watcher = io(`${t.url}/watch`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: carrier.token } });
+    try {
+      await connected(watcher);
+      expect(await watcher.timeout(10_000).emitWithAck('subscribe', { vehicleId })).toEqual({ ok: true, snapshot: [] });
+      const pushed = nextItem(watcher, vehicleId);
+      c.write(c.frame(ID.LOCATION, encodeLocation(fix(900, { alarm: 1 }))));
+      expect(resultOf((await c.read()).message)).toBe(0);
+      expect(await pushed).toEqual({
+        vehicleId,
+        waybillId: null,
+        fixTime: new Date(base + 900_000).toISOString(),
+        lat: expect.closeTo(40.6213, 6),
+        lon: expect.closeTo(109.8456, 6),
+        speedKmh: 36,
+        course: 90,
+        alarmBits: 1,
+      });
+    } finally {
+      watcher.disconnect();
+    }
   });
 
   it('should record last_seen_at and report sessions in /health and /metrics', async () => {

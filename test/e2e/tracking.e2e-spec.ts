@@ -1,14 +1,19 @@
 import polyline from '@googlemaps/polyline-codec';
+import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { LIVE_FLUSH_DEFAULT_MS } from '../../src/config/env.js';
 import { PositionsService } from '../../src/tracking/positions/positions.service.js';
 import type { LiveItem } from '../../src/tracking/live/live-positions.rules.js';
+import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.constants.js';
+import { encodeAuth, encodeLocation, encodeRegister } from '../../src/tracking/terminal/jt808/jt808.encoder.js';
+import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { connected, refusal } from '../helpers/sockets.js';
-import { createOrgWithUser } from '../helpers/fixtures.js';
+import { createOrgWithUser, vehicleWithTerminal } from '../helpers/fixtures.js';
 import { describeWithRedis, redisUrl } from '../helpers/redis.js';
 import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
+import { Jt808TestClient } from './jt808-client.js';
 
 // App terminals (/terminals), live subscriptions (/watch), latest positions and track replay (REST).
 
@@ -312,6 +317,52 @@ describe('tracking: app terminals, live subscriptions, replay', () => {
     });
   });
 
+  describe('REST: the latest position of a waybill', () => {
+    it("should give a waybill's latest position to its parties, 404 NO_POSITION before there is one, and WAYBILL_NOT_FOUND to others", async () => {
+      const world = await createWaybillWorld(t);
+      const waybill = await issuedWaybill(t, world);
+      const { token } = await appTerminalFor(t, world.carrier.token, world.vehicle.id);
+      const position = (as: string) => request(t.http).get(`/waybills/${waybill.id}/position`).set(bearer(as));
+
+      const none = await position(world.shipper.token);
+      expect([none.status, none.body.code]).toEqual([404, 'NO_POSITION']);
+
+      // On its way since 10 minutes ago (the trip window starts at dispatch when there is no loading event).
+      await t.ds.query(`UPDATE waybills SET status = 'in_transit', dispatched_at = now() - interval '10 minutes' WHERE id = $1`, [waybill.id]);
+      await t.app.get(PositionsService).refreshWaybillLinks();
+      const [first, second] = drive(minutesAgo(4), 2);
+      expect(await call(await terminal(t, token), 'positions', [first, second])).toMatchObject({ ok: true, stored: 2 });
+
+      for (const party of [world.shipper, world.carrier, world.consignee]) {
+        const res = await position(party.token);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({
+          vehicleId: world.vehicle.id,
+          waybillId: waybill.id,
+          fixTime: second!.fixTime,
+          receivedAt: expect.any(String),
+          lat: second!.lat,
+          lon: second!.lon,
+          speedKmh: second!.speedKmh,
+          course: 0,
+          alarmBits: 0,
+          statusBits: 2,
+        });
+      }
+      // The same answer, field for field, as the vehicle's own latest position.
+      const vehicle = await request(t.http).get(`/vehicles/${world.vehicle.id}/position`).set(bearer(world.carrier.token));
+      expect((await position(world.carrier.token)).body).toEqual(vehicle.body);
+
+      const stranger = await createOrgWithUser(t, 'shipper', { regionCode: '110105' });
+      const refused = await position(stranger.token);
+      expect([refused.status, refused.body.code]).toEqual([404, 'WAYBILL_NOT_FOUND']);
+      const unknown = await request(t.http).get('/waybills/00000000-0000-4000-8000-000000000000/position').set(bearer(await t.adminToken()));
+      expect([unknown.status, unknown.body.code]).toEqual([404, 'WAYBILL_NOT_FOUND']);
+      const malformed = await request(t.http).get('/waybills/not-a-uuid/position').set(bearer(world.shipper.token));
+      expect(malformed.status).toBe(400);
+    });
+  });
+
   describe('REST: latest positions and track replay', () => {
     // North for 10 fixes, then east for 10: a corner a simplification must keep.
     const corner = (start: number): Fix[] =>
@@ -437,6 +488,57 @@ describe('tracking: app terminals, live subscriptions, replay', () => {
     expect(value('hazway_watchers_connected')).toBeGreaterThanOrEqual(1);
     expect(value('hazway_app_terminals_connected')).toBeGreaterThanOrEqual(1);
     expect(value('hazway_live_positions_pushed_total')).toBeGreaterThanOrEqual(1);
+    // ACK latency of the socket.io path, as hazway_jt808_ack_seconds is for JT/T 808.
+    expect(metrics).toMatch(/^hazway_app_terminal_ack_seconds_count\{event="position"\} [1-9]/m);
+    expect(metrics).toMatch(/^hazway_app_terminal_ack_seconds_bucket\{le="0\.001",event="position"\} \d+$/m);
+  });
+});
+
+// Global back-pressure on /terminals: while the position writer is saturated (here: its pending rows at the limit,
+// POSITIONS_MAX_PENDING_ROWS=100, with the write held by a lock as in jt808-overload.e2e-spec.ts), new positions are
+// refused with BUSY on every connection instead of queued, and accepted again once the writer has caught up.
+describe('tracking: app terminals while position writes are behind', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ POSITIONS_MAX_PENDING_ROWS: '100', POSITIONS_ADMISSION_MS: '0' });
+  });
+  afterAll(() => t?.close());
+
+  it('should answer BUSY on every connection while the writer is saturated, holding nothing, and accept again after', async () => {
+    const a = await carrierWithAppTerminal(t);
+    const b = await carrierWithAppTerminal(t);
+    const appA = await terminal(t, a.token);
+    const appB = await terminal(t, b.token);
+    const positions = t.app.get(PositionsService);
+    const start = minutesAgo(90);
+    const blocker = new pg.Client({ connectionString: t.db.url });
+    await blocker.connect();
+    let held: Promise<Ack>;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE positions IN SHARE MODE');
+      // 100 positions: the limit, all accepted, their write waiting for the lock.
+      held = call(appA, 'positions', drive(start, 100));
+      const deadline = Date.now() + 10_000;
+      while (!positions.isSaturated) {
+        if (Date.now() > deadline) throw new Error('the writer did not saturate');
+        await sleep(20);
+      }
+      // Another connection (its own cap is far away) and the same one: refused, not queued behind the lock.
+      expect(await call(appB, 'position', drive(start, 1)[0])).toMatchObject({ ok: false, code: 'BUSY' });
+      expect(await call(appA, 'positions', drive(start, 5, 100))).toMatchObject({ ok: false, code: 'BUSY' });
+      expect(positions.writerStats).toMatchObject({ pendingRows: 100, waitingSubmits: 0 });
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    expect(await held).toEqual({ ok: true, stored: 100, duplicates: 0, flagged: 0 });
+    expect(positions.isSaturated).toBe(false);
+    expect(await call(appB, 'position', drive(start, 1)[0])).toEqual({ ok: true, stored: 1, duplicates: 0, flagged: 0 });
+    const [{ n }] = await t.ds.query(`SELECT count(*)::int AS n FROM positions WHERE vehicle_id = ANY($1::uuid[])`, [[a.vehicleId, b.vehicleId]]);
+    expect(n).toBe(101);
+    const metrics = (await request(t.http).get('/metrics')).text;
+    expect(Number(/^hazway_app_terminal_messages_total\{outcome="busy"\} (\S+)$/m.exec(metrics)?.[1])).toBe(2);
   });
 });
 
@@ -475,5 +577,50 @@ describeWithRedis('tracking across two instances sharing Redis', () => {
     await sleep(LIVE_FLUSH_DEFAULT_MS * 3);
     expect(seenOnB).toHaveLength(1);
     expect(seenOnA).toHaveLength(1);
+  });
+});
+
+// The roles split over two processes: A only ingests (the JT/T 808 TCP server), B only serves the API and the
+// watchers. A position a terminal reports to A over TCP reaches a watcher on B through Redis, once.
+describeWithRedis('tracking across an ingest-only and an api-only instance sharing Redis', () => {
+  let ingest: TestApp;
+  let api: TestApp;
+  beforeAll(async () => {
+    ingest = await startTestApp({ REDIS_URL: redisUrl!, ROLES: 'ingest' });
+    api = await startTestApp({ REDIS_URL: redisUrl!, ROLES: 'api', QUEUE_PREFIX: ingest.env.QUEUE_PREFIX }, ingest.db);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await ingest?.close();
+  });
+
+  it('should push a position sent over JT/T 808 to the ingest instance to a watcher on the api instance, once', async () => {
+    expect(api.app.get(TerminalServer).port).toBeNull();
+    const port = ingest.app.get(TerminalServer).port!;
+    expect(port).toEqual(expect.any(Number));
+    const phone = `0139${String(Date.now()).slice(-8)}`;
+    const { carrier, vehicleId } = await vehicleWithTerminal(api, phone, '蒙B70901');
+    const onApi = await watcher(api, carrier.token);
+    expect(await call(onApi, 'subscribe', { vehicleId })).toEqual({ ok: true, snapshot: [] });
+    const seen = recorder(onApi);
+
+    const c = await Jt808TestClient.connect(port, phone);
+    try {
+      const reg = await c.request(
+        ID.REGISTER,
+        encodeRegister({ provinceId: 15, cityId: 200, manufacturerId: 'HZW01', model: 'HZ-808', terminalId: 'T70901', plateColor: 2, plate: '蒙B70901' }),
+      );
+      const authCode = (reg.message.body as { authCode: string }).authCode;
+      expect((await c.request(ID.AUTH, encodeAuth({ authCode }))).message.body).toMatchObject({ result: 0 });
+      const fixTime = new Date(minutesAgo(5));
+      const got = waitForItem(onApi, (i) => i.vehicleId === vehicleId);
+      const reply = await c.request(ID.LOCATION, encodeLocation({ latitude: 40.6123, longitude: 109.8456, speedKmh: 42, direction: 180, status: 0b11, time: fixTime }));
+      expect(reply.message.body).toMatchObject({ replyId: ID.LOCATION, result: 0 });
+      await expect(got).resolves.toMatchObject({ vehicleId, fixTime: fixTime.toISOString(), lat: 40.6123, lon: 109.8456, speedKmh: 42, course: 180 });
+      await sleep(LIVE_FLUSH_DEFAULT_MS * 3);
+      expect(seen).toHaveLength(1);
+    } finally {
+      c.destroy();
+    }
   });
 });

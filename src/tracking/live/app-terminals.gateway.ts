@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
-import type { Counter, Gauge } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { Revocations } from '../../accounts/revocations.js';
@@ -10,6 +11,7 @@ import { MetricsService } from '../../ops/metrics.service.js';
 import { STATUS_POSITIONED, type PositionRecord } from '../positions/position.js';
 import { PositionRejectedError } from '../positions/position-writer.js';
 import { PositionsService } from '../positions/positions.service.js';
+import { ACK_SECONDS_BUCKETS } from '../terminal/terminal.metrics.js';
 import { AppPositionBatchSchema, AppPositionSchema, type AppPosition } from '../tracking.dto.js';
 import { AppTerminalAuth, AppTerminalAuthError, type AppTerminalIdentity } from './app-terminal-auth.js';
 
@@ -46,7 +48,8 @@ class DeadlineError extends Error {}
 //   'positions'  AppPosition[] (<=500) + ack
 // The ack is { ok: true, stored, duplicates, flagged } once the positions are committed, never before; a re-sent
 // position is a duplicate, stored once. The vehicle is the one the terminal is bound to: a terminal cannot report
-// for another.
+// for another. BUSY: nothing was stored, send again later (position writes are behind, or too many positions of
+// this connection are waiting for their ack).
 //
 // Handlers are plain socket.io listeners rather than @SubscribeMessage: this is the hot path, the ack must be sent
 // exactly when the write resolves, and a bare array payload must not be taken for an argument list.
@@ -56,6 +59,8 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
   private namespace?: TerminalNamespace;
   private readonly messages: Counter<'outcome'>;
   private readonly refused: Counter<'code'>;
+  // The histogram's two children, looked up once (a labelled observe() hashes its labels on every call).
+  private readonly ackSeconds: Record<'position' | 'positions', { observe(seconds: number): void }>;
 
   constructor(
     private readonly auth: AppTerminalAuth,
@@ -81,6 +86,14 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
       help: 'App terminal handshakes refused, by code',
       labelNames: ['code'],
     });
+    // The socket.io counterpart of hazway_jt808_ack_seconds, with the same buckets.
+    const ackSeconds: Histogram<'event'> = metrics.histogram({
+      name: 'hazway_app_terminal_ack_seconds',
+      help: 'From an app terminal position/positions message received to its ack sent (for stored positions: after the durable write), by event',
+      labelNames: ['event'],
+      buckets: ACK_SECONDS_BUCKETS,
+    });
+    this.ackSeconds = { position: ackSeconds.labels({ event: 'position' }), positions: ackSeconds.labels({ event: 'positions' }) };
   }
 
   afterInit(namespace: TerminalNamespace) {
@@ -124,8 +137,10 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
   private async receive(socket: TerminalSocket, terminal: AppTerminalIdentity, batch: boolean, payload: unknown, ackArg: unknown) {
     // A message with an ack and no payload arrives as (ack).
     const [body, ack] = typeof payload === 'function' ? [undefined, payload as Ack] : [payload, typeof ackArg === 'function' ? (ackArg as Ack) : undefined];
+    const started = performance.now();
     const answer = (a: TerminalAck, outcome: string) => {
       this.messages.inc({ outcome });
+      this.ackSeconds[batch ? 'positions' : 'position'].observe((performance.now() - started) / 1000);
       if (!ack) return;
       try {
         ack(a);
@@ -140,6 +155,14 @@ export class AppTerminalsGateway implements OnGatewayInit<TerminalNamespace>, On
       return;
     }
     const fixes: AppPosition[] = batch ? (parsed.data as AppPosition[]) : [parsed.data as AppPosition];
+    // Global back-pressure, the counterpart of the TCP server pausing its reads (terminal.server.ts): while the
+    // writer is saturated a submit would wait in its queue of waiters, which only the per-connection cap bounds,
+    // so across connections memory would grow with the load. Refused instead; the terminal keeps the positions and
+    // sends them again after a while.
+    if (this.positions.isSaturated) {
+      answer({ ok: false, code: 'BUSY', message: 'Position writes are behind: send these positions again later' }, 'busy');
+      return;
+    }
     if (socket.data.pending > 0 && socket.data.pending + fixes.length > MAX_PENDING_PER_TERMINAL) {
       answer({ ok: false, code: 'BUSY', message: `More than ${MAX_PENDING_PER_TERMINAL} positions are waiting for their answer: wait for the acks` }, 'busy');
       return;

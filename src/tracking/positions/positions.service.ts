@@ -367,8 +367,6 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
     return rows.map(latestFromRow);
   }
 
-  // The newest clean position linked to the waybill: from the latest table while the trip is running, otherwise
-  // its last point (positions_waybill_time_idx, read backwards).
   // The latest clean position of every active vehicle whose carrier is registered inside a region prefix
   // (GB/T 2260), newest first: the snapshot an authority's region watcher starts from.
   async latestInRegion(prefix: string, limit: number): Promise<LatestPosition[]> {
@@ -385,6 +383,8 @@ export class PositionsService implements OnApplicationBootstrap, OnModuleDestroy
     return rows.map(latestFromRow);
   }
 
+  // The newest clean position linked to the waybill: from the latest table while the trip is running, otherwise
+  // its last point (positions_waybill_time_idx, read backwards).
   async latestForWaybill(waybillId: string): Promise<LatestPosition | null> {
     const [current]: LatestRow[] = await this.ds.query(
       `SELECT ${LATEST_COLUMNS} FROM vehicle_latest_positions WHERE waybill_id = $1 ORDER BY fix_time DESC LIMIT 1`,

@@ -1,7 +1,7 @@
 import { positionRowProblem } from '../positions/position.js';
 import { decodeJt808, decodePosition } from './jt808/jt808.decoder.js';
 import { encodeBatch, encodeLocation, encodePayload, type Jt808PositionInput } from './jt808/jt808.encoder.js';
-import { batchRecords, locationRecords, positionExtra, positionRecord } from './jt808-positions.js';
+import { batchRecords, locationRecords, positionExtra, positionRecord, unreadableItems } from './jt808-positions.js';
 
 const binding = { vehicleId: '11111111-1111-4111-8111-111111111111', terminalId: '22222222-2222-4222-8222-222222222222' };
 const receivedAt = new Date('2026-03-01T08:10:00Z');
@@ -69,5 +69,29 @@ describe(batchRecords.name, () => {
   it('should mark type 1 (blind-area back-fill) as backfill and type 0 not', () => {
     expect(batchRecords(batch(1), binding, receivedAt).records.map((r) => r.backfill)).toEqual([true, true]);
     expect(batchRecords(batch(0), binding, receivedAt).records.map((r) => r.backfill)).toEqual([false, false]);
+  });
+});
+
+describe(unreadableItems.name, () => {
+  const batchOf = (body: Buffer) => {
+    const r = decodeJt808(encodePayload({ messageId: 0x0704, phone: '013912345678', serial: 1, body }));
+    if (!r.ok || r.message.kind !== 'batchLocation') throw new Error('not a batch');
+    return r.message.body;
+  };
+  const three = encodeBatch(0, [base, base, base]);
+  const item = 2 + three.readUInt16BE(3);
+
+  it('should count nothing when every declared item was read', () => {
+    expect(unreadableItems(batchOf(three))).toBe(0);
+  });
+
+  it('should count the items from a truncated one to the declared count', () => {
+    expect(unreadableItems(batchOf(three.subarray(0, 3 + item + 6)))).toBe(2);
+  });
+
+  it('should count items declared and absent, and bytes left over after the declared ones', () => {
+    const over = Buffer.from(three.subarray(0, 3 + item));
+    expect(unreadableItems(batchOf(over))).toBe(2);
+    expect(unreadableItems(batchOf(Buffer.concat([three, Buffer.from([0])])))).toBe(1);
   });
 });

@@ -45,7 +45,7 @@ export function locationRecords(p: Jt808Position, binding: SessionBinding, recei
 }
 
 // 0x0704: type 1 is a blind-area back-fill (补报, JT/T 808-2013 §8.50): history, never a live event. Items the
-// decoder could not cut out of the body (`malformed`) are counted as dropped by the caller, not here.
+// decoder could not cut out of the body are not here: unreadableItems() counts them.
 export function batchRecords(b: Jt808Batch, binding: SessionBinding, receivedAt: Date): MappedPositions {
   const records: PositionRecord[] = [];
   let dropped = 0;
@@ -55,6 +55,13 @@ export function batchRecords(b: Jt808Batch, binding: SessionBinding, receivedAt:
     else dropped++;
   }
   return { records, dropped };
+}
+
+// Items of a 0x0704 that were not read at all: those its count declares beyond the ones decoded (after a truncated
+// item the decoder stops, so every item from there on is lost), or one for bytes left over after the declared
+// items (they may be an item the count leaves out). Items read without a usable time are MappedPositions.dropped.
+export function unreadableItems(b: Pick<Jt808Batch, 'count' | 'positions' | 'malformed'>): number {
+  return Math.max(b.count - b.positions.length, b.malformed.length);
 }
 
 // Additional items other than mileage (which has its own column), in a compact form: bit words without their

@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
+import type { MetricsService } from '../../ops/metrics.service.js';
 import type { PositionRecord } from '../positions/position.js';
 import { PositionRejectedError } from '../positions/position-writer.js';
 import { JT808_MESSAGE_ID } from './jt808/jt808.constants.js';
@@ -140,10 +142,27 @@ const position = (minute: number, over: Partial<Jt808PositionInput> = {}): Jt808
   ...over,
 });
 
+// TerminalMetrics on a registry of its own, to read what the session counted.
+function countingMetrics() {
+  const registry = new Registry();
+  const service = {
+    counter: (c: object) => new Counter({ ...(c as CounterConfiguration<string>), registers: [registry] }),
+    gauge: (c: object) => new Gauge({ ...(c as GaugeConfiguration<string>), registers: [registry] }),
+    histogram: (c: object) => new Histogram({ ...(c as HistogramConfiguration<string>), registers: [registry] }),
+  } as unknown as MetricsService;
+  const metrics = new TerminalMetrics(service, { connections: () => 0, authenticated: () => 0, paused: () => false });
+  // hazway_jt808_positions_dropped_total by reason.
+  const dropped = async () => {
+    const values = (await registry.getSingleMetric('hazway_jt808_positions_dropped_total')!.get()).values;
+    return Object.fromEntries(values.map((v) => [v.labels.reason, v.value]));
+  };
+  return { metrics, dropped };
+}
+
 const authFrame = (t: ReturnType<typeof setup>, code = 'code-of-a', phone = PHONE_A) => t.frame(JT808_MESSAGE_ID.AUTH, encodeAuth({ authCode: code }), phone);
 
-async function authenticated() {
-  const t = setup();
+async function authenticated(over: Partial<SessionHost> = {}) {
+  const t = setup(over);
   t.session.onData(authFrame(t));
   await t.flush();
   expect(t.results()).toEqual([0]);
@@ -305,12 +324,67 @@ describe(Jt808Session.name, () => {
       expect(t.replies().map((m) => m.body)).toEqual([{ replySerial: 1, replyId: 0x0704, result: 0 }]);
     });
 
-    it('should acknowledge a position without a usable time but not store it', async () => {
-      const t = await authenticated();
+    it('should answer 2, never 0, to a location without a usable time, and count it dropped', async () => {
+      const m = countingMetrics();
+      const t = await authenticated({ metrics: m.metrics });
       t.session.onData(t.frame(JT808_MESSAGE_ID.LOCATION, encodeLocation(position(1, { time: null, timeBcd: '000000000000' }))));
       await t.flush();
       expect(t.ingests).toHaveLength(0);
-      expect(t.results()).toEqual([0]);
+      expect(t.replies().map((r) => r.body)).toEqual([{ replySerial: 1, replyId: 0x0200, result: 2 }]);
+      expect(await m.dropped()).toEqual({ time_invalid: 1 });
+    });
+
+    it('should store the readable positions of a 0x0704 with one without a usable time, and answer 2 after the write', async () => {
+      const m = countingMetrics();
+      const t = await authenticated({ metrics: m.metrics });
+      t.session.onData(t.frame(JT808_MESSAGE_ID.BATCH_LOCATION, encodeBatch(1, [position(1), position(2, { time: null, timeBcd: '261399000000' }), position(3)])));
+      await t.flush();
+      expect(t.ingests.map((i) => i.records.map((r) => r.fixTime.getUTCMinutes()))).toEqual([[1, 3]]);
+      // Not answered before the readable ones are committed, whatever the answer.
+      expect(t.socket.written).toEqual([]);
+      t.ingests[0]!.resolve();
+      await t.flush();
+      expect(t.replies().map((r) => r.body)).toEqual([{ replySerial: 1, replyId: 0x0704, result: 2 }]);
+      expect(await m.dropped()).toEqual({ time_invalid: 1 });
+    });
+
+    it('should store the items of a 0x0704 read before a truncated one, answer 2, and count every item not read', async () => {
+      const m = countingMetrics();
+      const t = await authenticated({ metrics: m.metrics });
+      const whole = encodeBatch(0, [position(1), position(2), position(3)]);
+      const firstItem = 2 + whole.readUInt16BE(3);
+      // The second item's length says more than the body holds: it and the third are lost.
+      t.session.onData(t.frame(JT808_MESSAGE_ID.BATCH_LOCATION, whole.subarray(0, 3 + firstItem + 10)));
+      await t.flush();
+      expect(t.ingests.map((i) => i.records.length)).toEqual([1]);
+      t.ingests[0]!.resolve();
+      await t.flush();
+      expect(t.results()).toEqual([2]);
+      expect(await m.dropped()).toEqual({ batch_item_malformed: 2 });
+    });
+
+    it('should answer 2 at once, storing nothing, to a 0x0704 with no readable item', async () => {
+      const t = await authenticated();
+      const whole = encodeBatch(0, [position(1), position(2)]);
+      t.session.onData(t.frame(JT808_MESSAGE_ID.BATCH_LOCATION, whole.subarray(0, 10)));
+      await t.flush();
+      expect(t.ingests).toHaveLength(0);
+      expect(t.results()).toEqual([2]);
+    });
+
+    it('should answer 0 to a 0x0704 only when every item it declares is stored', async () => {
+      const m = countingMetrics();
+      const t = await authenticated({ metrics: m.metrics });
+      const trailing = Buffer.concat([encodeBatch(0, [position(1)]), Buffer.from([0xde, 0xad])]);
+      const overcounted = encodeBatch(0, [position(2)]);
+      overcounted.writeUInt16BE(2, 0); // declares 2 items, holds 1
+      t.session.onData(Buffer.concat([trailing, overcounted, encodeBatch(0, [position(3)])].map((b) => t.frame(JT808_MESSAGE_ID.BATCH_LOCATION, b))));
+      await t.flush();
+      expect(t.ingests).toHaveLength(3);
+      for (const i of t.ingests) i.resolve();
+      await t.flush();
+      expect(t.results()).toEqual([2, 2, 0]);
+      expect(await m.dropped()).toEqual({ batch_item_malformed: 2 });
     });
   });
 

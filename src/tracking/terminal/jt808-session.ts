@@ -12,7 +12,7 @@ import {
   type Jt808SubpackageLimits,
   type Jt808SubpackageRefusal,
 } from './jt808/jt808.subpackages.js';
-import { batchRecords, locationRecords, type MappedPositions } from './jt808-positions.js';
+import { batchRecords, locationRecords, unreadableItems, type MappedPositions } from './jt808-positions.js';
 import { authCodeMatches, hashAuthCode, newAuthCode, type DirectoryTerminal, type TerminalDirectory, type TerminalProtocolVersion } from './terminal-directory.js';
 import type { RefusalReason, TerminalMetrics } from './terminal.metrics.js';
 import { maskCertificate } from '../../vehicles/id-number.rules.js';
@@ -434,18 +434,14 @@ export class Jt808Session {
         this.closing = true;
         return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.SUCCESS), close: true };
       case 'location':
-        return this.store(h, locationRecords(m.body, this.binding(), new Date()), 0, replyTo);
+        return this.store(h, locationRecords(m.body, this.binding(), new Date()), 0, 0, replyTo);
       case 'batchLocation': {
         const mapped = batchRecords(m.body, this.binding(), new Date());
-        this.host.metrics.positionsDropped('batch_item_malformed', m.body.malformed.length);
-        if (m.body.malformed.length > 0) {
-          this.host.logger.warn(`jt808 #${this.id} ${this.who()}: 0x0704 with ${m.body.malformed.length} unreadable item(s) of ${m.body.count}`);
+        const unreadable = unreadableItems(m.body);
+        if (unreadable > 0) {
+          this.host.logger.warn(`jt808 #${this.id} ${this.who()}: 0x0704 with ${unreadable} unreadable item(s) of ${m.body.count}`);
         }
-        // Nothing at all readable: the message is in error (2), and there is nothing to store.
-        if (mapped.records.length === 0 && mapped.dropped === 0 && m.body.malformed.length > 0) {
-          return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.MESSAGE_ERROR) };
-        }
-        return this.store(h, mapped, m.body.batchType, replyTo);
+        return this.store(h, mapped, m.body.batchType, unreadable, replyTo);
       }
       case 'driverIdentity': {
         // Logged (vehicle, sign-in/out, masked certificate number) and handed to monitoring, which checks the card
@@ -655,19 +651,30 @@ export class Jt808Session {
   // Hands the positions to storage now and answers once they are committed (§8.18: 0x8001 for each 0x0200, one
   // for a whole 0x0704). A record the pipeline refuses as malformed is answered with result 2, since re-sending the
   // same bytes cannot help; any other failure (database away, shutting down) leaves the report unanswered.
-  private store(h: Jt808Header, mapped: MappedPositions, batchType: number, replyTo: Jt808Header = h): Outcome {
+  //
+  // Success (0) means every position of the report is stored (DESIGN.md "Nothing acknowledged is lost"). A position
+  // that cannot be stored (no usable fix time: `mapped.dropped`; an unreadable 0x0704 item: `unreadable`) makes the
+  // answer 2 (message error). 0x8001 has one result for the whole message and the standard has no partial ACK, so
+  // for a 0x0704 with some items readable: the readable ones are stored, and the answer, after their write, is 2.
+  // 0 would claim items that were never stored; 1 (failure) asks for the same bytes again, which cannot help; 2
+  // says the message itself is wrong. A terminal that re-sends it anyway costs a duplicate write, no duplicate rows
+  // (positions are unique by vehicle and fix time).
+  private store(h: Jt808Header, mapped: MappedPositions, batchType: number, unreadable: number, replyTo: Jt808Header = h): Outcome {
     const backfill = h.messageId === JT808_MESSAGE_ID.BATCH_LOCATION && batchType === 1;
-    this.host.metrics.positionsReceived(h.messageId, backfill, mapped.records.length);
+    const metrics = this.host.metrics;
+    metrics.positionsReceived(h.messageId, backfill, mapped.records.length);
+    metrics.positionsDropped('batch_item_malformed', unreadable);
     if (mapped.dropped > 0) {
-      this.host.metrics.positionsDropped('time_invalid', mapped.dropped);
+      metrics.positionsDropped('time_invalid', mapped.dropped);
       this.host.logger.warn(`jt808 #${this.id} ${this.who()}: ${mapped.dropped} position(s) without a valid fix time not stored`);
     }
-    if (mapped.records.length === 0) return { messageId: h.messageId, reply: general(replyTo, JT808_PLATFORM_RESULT.SUCCESS) };
+    const result = mapped.dropped + unreadable > 0 ? JT808_PLATFORM_RESULT.MESSAGE_ERROR : JT808_PLATFORM_RESULT.SUCCESS;
+    if (mapped.records.length === 0) return { messageId: h.messageId, reply: general(replyTo, result) };
     const reply = this.host.positions.ingest(mapped.records).then(
-      () => general(replyTo, JT808_PLATFORM_RESULT.SUCCESS),
+      () => general(replyTo, result),
       (e: unknown) => {
         if (!(e instanceof PositionRejectedError)) throw e;
-        this.host.metrics.unacknowledged('PositionRejectedError');
+        metrics.unacknowledged('PositionRejectedError');
         this.host.logger.warn(`jt808 #${this.id} ${this.who()}: report refused by storage: ${e.message}`);
         return general(replyTo, JT808_PLATFORM_RESULT.MESSAGE_ERROR);
       },

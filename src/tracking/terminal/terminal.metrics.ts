@@ -14,6 +14,10 @@ export type DropReason = 'time_invalid' | 'batch_item_malformed';
 // before, refused (inconsistent or too large), or of a message id that is not reassembled.
 export type FragmentOutcome = 'accepted' | 'completed' | 'repeat' | 'refused' | 'not_supported';
 
+// Buckets of the ACK latency histograms, JT/T 808 (hazway_jt808_ack_seconds) and socket.io app terminals
+// (hazway_app_terminal_ack_seconds) alike, so that the two paths compare bucket for bucket.
+export const ACK_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5, 5, 10];
+
 export type TerminalMetricsSource = {
   connections(): number;
   authenticated(): number;
@@ -91,7 +95,7 @@ export class TerminalMetrics {
     });
     this.dropped = metrics.counter({
       name: 'hazway_jt808_positions_dropped_total',
-      help: 'Positions in a valid frame that could not be stored at all (no usable fix time, unreadable batch item)',
+      help: 'Positions in a valid frame that could not be stored at all (no usable fix time, unreadable batch item); their report is answered 2 (message error), never 0',
       labelNames: ['reason'],
     });
     this.refused = metrics.counter({
@@ -128,7 +132,7 @@ export class TerminalMetrics {
       name: 'hazway_jt808_ack_seconds',
       help: 'From a JT/T 808 frame read off the socket to its reply written (for reports: after the durable write)',
       labelNames: ['message_id'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: ACK_SECONDS_BUCKETS,
     });
   }
 
