@@ -5,7 +5,8 @@
 //   → 'verified-foreign', "proposal" / the IM plan alone → 'proposal'. A rule citing several clauses takes the
 //   status of the best clause that carries its pass condition (sourceNote says why when it is mixed).
 // - DOMAIN.md: "a rule tagged [R] or [?] should be configurable data, not a hard-coded block, until confirmed".
-//   So severityConfigurable is true for everything not 'verified' (one documented exception: PL-28).
+//   So severityConfigurable is true for everything not 'verified' (one documented exception: PL-28, whose override
+//   sets the severity for ordinary goods only; for the goods in alwaysBlocksFor it blocks whatever the override).
 // - kind: 'automatic' = decided from Hazway's data; 'manual' = confirmed by a person at the gate (checklistItem);
 //   'record' = PL-33, the act of storing the check (the service does it; no result is evaluated).
 //   An automatic rule may also name a checklist item: for the part only a person can confirm (PL-10 escort
@@ -117,6 +118,8 @@ export type CheckRule = {
   kind: RuleKind;
   phase: CheckPhase;
   checklistItem?: { key: GateChecklistKey; label: Bilingual };
+  // Goods for which the rule is judged at block whatever the (default or overridden) severity (PL-28).
+  alwaysBlocksFor?: Bilingual;
 };
 
 type RuleDef = Omit<CheckRule, 'severityConfigurable' | 'phase'> & { phase?: CheckPhase; configurableBecause?: string };
@@ -196,8 +199,8 @@ export const CHECK_RULES: readonly CheckRule[] = [
     id: 'PL-06',
     title: { zh: '托运人、收货人未列入黑名单', en: 'Shipper and consignee not blacklisted' },
     description: {
-      zh: '托运人、收货人未列入黑名单。收货人剧毒/易制爆购买、使用许可尚无数据，暂不判定。',
-      en: 'Neither shipper nor consignee is blacklisted. The consignee’s purchase/use licence for highly toxic or precursor goods is not held in Hazway and is not decided yet.',
+      zh: '托运人、收货人未列入黑名单。收货人剧毒/易制爆购买、使用许可尚无数据：运剧毒/易制爆货物时给出警告，由查验人员核实。',
+      en: 'Neither shipper nor consignee is blacklisted. The consignee’s purchase/use licence for highly toxic or precursor goods is not held in Hazway: for such goods the rule warns and the gate checks the licence.',
     },
     source: '591 (purchase permits) [R]; IM plan',
     sourceStatus: 'reported',
@@ -460,14 +463,15 @@ export const CHECK_RULES: readonly CheckRule[] = [
     id: 'PL-28',
     title: { zh: '路线避开限行区域和隧道，遵守许可路线', en: 'Route avoids restricted areas and tunnels; permit route obeyed' },
     description: {
-      zh: '计划路线沿许可证核定路线（200米走廊）。限行区域、时段和隧道数据尚缺，暂不判定。',
-      en: 'The planned route follows the permit’s route (200 m corridor). Restricted areas, hours and tunnels are not in Hazway’s data yet.',
+      zh: '计划路线沿许可证核定路线（200米走廊）。剧毒、民爆、烟花爆竹、放射性货物偏离即阻断，其他货物警告。限行区域、时段和隧道数据尚缺，暂不判定。',
+      en: 'The planned route follows the permit’s route (200 m corridor). Off-route blocks for highly toxic, explosive, fireworks and radioactive goods and warns for other goods. Restricted areas, hours and tunnels are not in Hazway’s data yet.',
     },
     source: 'Order 29 art. 48-49 [V]; ADR 1.9.5/8.6.4 [V-NO]',
     sourceStatus: 'verified',
     sourceNote: 'DOMAIN.md: WARN, BLOCK for 剧毒/民爆/烟花/放射性.',
     configurableBecause:
-      'Configurable although verified: Hazway only compares two drawn polylines (an approximation), so the rule ships as warn and an administrator may raise it to block.',
+      'Configurable although verified: Hazway only compares two drawn polylines (an approximation), so for ordinary goods the rule ships as warn and an administrator may raise it to block (or set it back to warn). The override never lowers the goods in alwaysBlocksFor: for them DOMAIN.md fixes BLOCK.',
+    alwaysBlocksFor: { zh: '剧毒化学品、民用爆炸物品、烟花爆竹、放射性物品', en: 'highly toxic chemicals, civil explosives, fireworks, radioactive material' },
     defaultSeverity: 'warn',
     kind: 'automatic',
   }),

@@ -273,6 +273,8 @@ describe('CHECK_RULES', () => {
       expect([r.id, r.severityConfigurable]).toEqual([r.id, r.sourceStatus !== 'verified']);
     }
     expect(CHECK_RULES_BY_ID['PL-28']).toMatchObject({ sourceStatus: 'verified', severityConfigurable: true, defaultSeverity: 'warn' });
+    expect(CHECK_RULES_BY_ID['PL-28'].alwaysBlocksFor?.zh).toBe('剧毒化学品、民用爆炸物品、烟花爆竹、放射性物品');
+    expect(CHECK_RULES.filter((r) => r.alwaysBlocksFor).map((r) => r.id)).toEqual(['PL-28']);
   });
 
   it('should map DOMAIN.md tags to source statuses', () => {
@@ -552,10 +554,32 @@ describe('PL-06 shipper and consignee', () => {
     expect(codes(snapshot({ consignee: null }), 'PL-06')).toEqual(['CONSIGNEE_MISSING']);
   });
 
-  it("should say that the consignee's purchase licence is not decided for highly toxic goods", () => {
+  it("should warn, not pass, when the consignee's purchase licence for highly toxic goods is not on record", () => {
     const r = result(toxic(), 'PL-06');
-    expect(r.status).toBe('pass');
-    expect(r.evidence.consigneeLicence).toBe('not_recorded');
+    expect(r).toMatchObject({ status: 'warn', severity: 'block' });
+    expect(r.evidence).toMatchObject({ consigneeLicence: 'not_recorded', problems: [{ code: 'CONSIGNEE_LICENCE_NOT_RECORDED', lines: [1], kinds: ['highlyToxic'] }] });
+    expect(r.messageZh).toBe('托运人鄂尔多斯化工、收货人呼和浩特化工园均未列入黑名单；收货人呼和浩特化工园的剧毒化学品购买许可证件（UN1689）未在Hazway登记，无法核验，须人工核实');
+    expect(r.messageEn).toContain("consignee 呼和浩特化工园's purchase licence for highly toxic chemicals (UN1689) is not on record in Hazway");
+    // a warning: the check's outcome is not failed by it
+    expect(failing(toxic())).not.toContain('PL-06');
+  });
+
+  it('should warn for explosive-precursor goods too, and stay a warning when the rule is set to warn', () => {
+    const nitrate = { ...LINE, unNumber: '1942', name: '硝酸铵', hazardClass: '5.1', labels: ['5.1'], flags: { explosivePrecursor: true } };
+    const s = withWaybill({ lines: [LINE, { ...nitrate, lineNo: 2 }] });
+    expect(result(s, 'PL-06').evidence.problems).toEqual([expect.objectContaining({ code: 'CONSIGNEE_LICENCE_NOT_RECORDED', lines: [2], kinds: ['explosivePrecursor'] })]);
+    expect(result(s, 'PL-06').messageEn).toContain('explosive-precursor chemicals (UN1942)');
+    expect(result(s, 'PL-06', { 'PL-06': 'warn' })).toMatchObject({ status: 'warn', severity: 'warn' });
+  });
+
+  it('should fail, not merely warn, when a party is blacklisted or missing on a highly toxic load', () => {
+    expect(result(toxic({ blacklist: [entry(CONSIGNEE.id)] }), 'PL-06')).toMatchObject({ status: 'fail', evidence: { consigneeLicence: 'not_recorded', problems: [{ code: 'BLACKLISTED' }] } });
+    expect(codes(toxic({ consignee: null }), 'PL-06')).toEqual(['CONSIGNEE_MISSING']);
+    expect(status(toxic({ consignee: null }), 'PL-06')).toBe('fail');
+  });
+
+  it('should pass ordinary goods without a licence note', () => {
+    expect(result(snapshot(), 'PL-06')).toMatchObject({ status: 'pass', evidence: { consigneeLicence: 'not_needed' } });
   });
 });
 
@@ -994,16 +1018,33 @@ describe('PL-28 route', () => {
     expect(status(s, 'PL-28')).toBe('pass');
   });
 
-  it('should warn by default when the planned route leaves the permit corridor, and fail when raised to block', () => {
+  it('should block a highly toxic load whose planned route leaves the permit corridor, whatever the override', () => {
     const s = toxic({ waybill: waybill(NOW, { lines: [CYANIDE], plannedRoute: offset }) }, {}, { route: ROUTE });
     const r = result(s, 'PL-28');
-    expect(r.status).toBe('warn');
+    expect(r).toMatchObject({ status: 'fail', severity: 'block', evidence: { blockingPermitTypes: ['highly_toxic_pass'] } });
     expect(r.evidence.problems).toEqual([expect.objectContaining({ code: 'ROUTE_OFF_PERMIT' })]);
-    expect(status(s, 'PL-28', { 'PL-28': 'block' })).toBe('fail');
+    expect(failing(s)).toContain('PL-28');
+    expect(result(s, 'PL-28', { 'PL-28': 'warn' })).toMatchObject({ status: 'fail', severity: 'block' });
   });
 
-  it('should warn when there is no planned route to compare', () => {
-    expect(codes(toxic({}, {}, { route: ROUTE }), 'PL-28')).toEqual(['PLANNED_ROUTE_MISSING']);
+  // Hazardous waste travels on a transfer manifest that may fix a route; it is not among DOMAIN.md's BLOCK goods.
+  it('should warn by default when other goods leave the permit corridor, and fail when raised to block', () => {
+    const waste: CheckLine = { ...LINE, flags: { hazardousWaste: true } };
+    const manifest = PASS_PERMIT(NOW, { type: 'hazardous_waste_manifest', number: '危废联单2026-0001', goods: [{ unNumber: '1830', maxQuantity: 30, unit: 't' }], route: ROUTE });
+    const s = withWaybill({ lines: [waste], plannedRoute: offset }, { permits: [manifest] });
+    const r = result(s, 'PL-28');
+    expect(r).toMatchObject({ status: 'warn', severity: 'warn' });
+    expect(r.evidence.problems).toEqual([expect.objectContaining({ code: 'ROUTE_OFF_PERMIT', permit: '危废联单2026-0001' })]);
+    expect(r.evidence.blockingPermitTypes).toBeUndefined();
+    expect(failing(s)).not.toContain('PL-28');
+    expect(result(s, 'PL-28', { 'PL-28': 'block' })).toMatchObject({ status: 'fail', severity: 'block' });
+    expect(status(withWaybill({ lines: [waste], plannedRoute: ROUTE }, { permits: [manifest] }), 'PL-28')).toBe('pass');
+  });
+
+  it('should block a highly toxic load when there is no planned route to compare', () => {
+    const s = toxic({}, {}, { route: ROUTE });
+    expect(codes(s, 'PL-28')).toEqual(['PLANNED_ROUTE_MISSING']);
+    expect(status(s, 'PL-28')).toBe('fail');
   });
 
   it('should not apply without a permit route: tunnels and restricted areas are not in the data', () => {

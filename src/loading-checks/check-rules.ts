@@ -39,6 +39,8 @@ import {
 // - Rules only a person can decide are 'manual_pending' until the gate checklist answers them (confirmations).
 //   A "no" on a checklist item fails its rule whatever the data said.
 // - A failed rule is 'fail' when its severity is block and 'warn' when it is warn; only 'fail' fails the outcome.
+//   A rule may also warn whatever its severity, for what Hazway cannot decide but must not pass (PL-06's
+//   consignee licence), and may block whatever the configured severity for the goods DOMAIN.md names (PL-28).
 //   'manual_pending' does not fail the outcome, but the service must not record check-pass while any is pending
 //   (evaluation.manualPending).
 
@@ -178,11 +180,13 @@ export type CheckEvaluation = {
 
 type Problem = { code: string; zh: string; en: string } & Record<string, unknown>;
 type Verdict = {
-  status: 'pass' | 'fail' | 'not_applicable' | 'manual';
+  // 'warn': a problem flagged as a warning whatever the rule's severity (not decidable from Hazway's data)
+  status: 'pass' | 'fail' | 'warn' | 'not_applicable' | 'manual';
   zh: string;
   en: string;
   evidence?: Record<string, unknown>;
   confirm?: boolean; // passes on data, but its checklist item must still be answered
+  block?: boolean; // judged at severity block for this trip, whatever the configured severity (PL-28)
 };
 
 type Ctx = { s: CheckSnapshot; today: string; classes: string[] };
@@ -196,6 +200,8 @@ const fail = (problems: Problem[], evidence: Record<string, unknown> = {}): Verd
   en: problems.map((p) => p.en).join('; '),
   evidence: { ...evidence, problems: problems.map(({ zh: _zh, en: _en, ...rest }) => rest) },
 });
+// Missing data is never a pass: what Hazway cannot decide is a warning when a failure would overstate it.
+const warning = (problems: Problem[], evidence: Record<string, unknown> = {}): Verdict => ({ ...fail(problems, evidence), status: 'warn' });
 const judged = (problems: Problem[], zh: string, en: string, evidence: Record<string, unknown> = {}, confirm = false): Verdict =>
   problems.length ? fail(problems, evidence) : pass(zh, en, evidence, confirm);
 
@@ -406,18 +412,36 @@ function pl05(ctx: Ctx): Verdict {
   });
 }
 
+// 591 art. 38-39 [R]: 剧毒 and 易制爆 chemicals are sold only against the buyer's purchase licence / filing. Hazway
+// holds no such licence, so for those goods PL-06 cannot pass on data: it warns, and the gate checks the papers.
+const PURCHASE_LICENCE_KINDS = [
+  { flag: 'highlyToxic', zh: '剧毒化学品', en: 'highly toxic chemicals' },
+  { flag: 'explosivePrecursor', zh: '易制爆危险化学品', en: 'explosive-precursor chemicals' },
+] as const;
+
 function pl06(ctx: Ctx): Verdict {
   const { s } = ctx;
   const problems: Problem[] = [...blacklistProblems(ctx, s.shipper.id, { zh: `托运人${s.shipper.name}`, en: `shipper ${s.shipper.name}` })];
   if (!s.consignee) problems.push({ code: 'CONSIGNEE_MISSING', zh: '运单未填写收货人', en: 'The waybill names no consignee' });
   else problems.push(...blacklistProblems(ctx, s.consignee.id, { zh: `收货人${s.consignee.name}`, en: `consignee ${s.consignee.name}` }));
-  // The consignee's purchase / use licence for 剧毒 / 易制爆 goods is not held in Hazway: said, not decided.
-  const licenceNeeded = s.waybill.lines.some((l) => l.flags.highlyToxic || l.flags.explosivePrecursor);
-  return judged(
-    problems,
-    `托运人${s.shipper.name}、收货人${s.consignee?.name}均未列入黑名单${licenceNeeded ? '（收货人购买许可未登记，未判定）' : ''}`,
-    `Shipper ${s.shipper.name} and consignee ${s.consignee?.name} are not blacklisted${licenceNeeded ? " (consignee's purchase licence not on record, not decided)" : ''}`,
-    { shipperId: s.shipper.id, consigneeId: s.consignee?.id ?? null, consigneeLicence: licenceNeeded ? 'not_recorded' : 'not_needed' },
+  const licenceLines = s.waybill.lines.filter((l) => l.flags.highlyToxic || l.flags.explosivePrecursor);
+  const evidence = { shipperId: s.shipper.id, consigneeId: s.consignee?.id ?? null, consigneeLicence: licenceLines.length ? 'not_recorded' : 'not_needed' };
+  if (problems.length) return fail(problems, evidence);
+  const notBlacklisted = { zh: `托运人${s.shipper.name}、收货人${s.consignee!.name}均未列入黑名单`, en: `Shipper ${s.shipper.name} and consignee ${s.consignee!.name} are not blacklisted` };
+  if (!licenceLines.length) return pass(notBlacklisted.zh, notBlacklisted.en, evidence);
+  const kinds = PURCHASE_LICENCE_KINDS.filter((k) => licenceLines.some((l) => l.flags[k.flag]));
+  const uns = [...new Set(licenceLines.map((l) => `UN${unOf(l.unNumber)}`))];
+  return warning(
+    [
+      {
+        code: 'CONSIGNEE_LICENCE_NOT_RECORDED',
+        lines: licenceLines.map((l) => l.lineNo),
+        kinds: kinds.map((k) => k.flag),
+        zh: `${notBlacklisted.zh}；收货人${s.consignee!.name}的${kinds.map((k) => k.zh).join('、')}购买许可证件（${uns.join('、')}）未在Hazway登记，无法核验，须人工核实`,
+        en: `${notBlacklisted.en}; consignee ${s.consignee!.name}'s purchase licence for ${kinds.map((k) => k.en).join(' and ')} (${uns.join(', ')}) is not on record in Hazway and cannot be verified: check it by hand`,
+      },
+    ],
+    evidence,
   );
 }
 
@@ -967,7 +991,17 @@ export function maxDeviationM(planned: LatLng[], permitted: LatLng[]): number {
   return worst;
 }
 
-function pl28({ s }: Ctx): Verdict {
+// DOMAIN.md 3.1(b) PL-28 "WARN (BLOCK for 剧毒/民爆/烟花/放射性)": the goods whose permits fix the route (Order 29
+// art. 15, 48-49 [V]); for them a route problem blocks whatever severity the administrator set for PL-28.
+export const ROUTE_BLOCKING_PERMITS: readonly PermitType[] = ['highly_toxic_pass', 'explosives', 'fireworks', 'radioactive'];
+
+function pl28(ctx: Ctx): Verdict {
+  const v = pl28Route(ctx);
+  const blocking = [...neededPermits(ctx.s.waybill.lines).keys()].filter((t) => ROUTE_BLOCKING_PERMITS.includes(t));
+  return blocking.length ? { ...v, block: true, evidence: { ...v.evidence, blockingPermitTypes: blocking } } : v;
+}
+
+function pl28Route({ s }: Ctx): Verdict {
   const needed = new Set(neededPermits(s.waybill.lines).keys());
   const routed = s.permits.filter((p) => p.route && needed.has(p.type));
   const tunnelCodes = [...new Set(compact(s.waybill.lines.map((l) => l.tunnelCode || null)))];
@@ -1099,6 +1133,7 @@ function combine(rule: CheckRule, v: Verdict, answer: GateConfirmation | undefin
     const note = answer.note ? [`：${answer.note}`, `: ${answer.note}`] : ['', ''];
     return failed(`查验人员确认不符：${zh}${note[0]}`, `Not confirmed at the gate: ${en}${note[1]}`);
   }
+  if (v.status === 'warn') return result('warn', v.zh, v.en);
   if (v.status === 'manual' || v.confirm) {
     if (answer?.ok) return result('pass', `${v.zh}（已人工确认）`, `${v.en} (confirmed at the gate)`);
     return result('manual_pending', v.zh, v.en);
@@ -1107,7 +1142,8 @@ function combine(rule: CheckRule, v: Verdict, answer: GateConfirmation | undefin
 }
 
 // Every rule except PL-33 (the record itself), in catalogue order. `severities` are the administrator's overrides;
-// only rules whose source is unconfirmed honour them (resolveSeverities).
+// only rules whose source is unconfirmed honour them (resolveSeverities), and a verdict judged at block for this
+// trip (PL-28 for 剧毒/民爆/烟花/放射性 goods) stays block whatever the override.
 export function evaluateCheck(snapshot: CheckSnapshot, severities: Partial<Record<string, Severity>> = {}): CheckEvaluation {
   const today = snapshot.today ?? shanghaiDate(snapshot.now);
   const ctx: Ctx = { s: snapshot, today, classes: [...new Set(snapshot.waybill.lines.map((l) => l.hazardClass))] };
@@ -1115,7 +1151,7 @@ export function evaluateCheck(snapshot: CheckSnapshot, severities: Partial<Recor
   const results = CHECK_RULES.filter((r) => r.kind !== 'record').map((r) => {
     const verdict = EVALUATORS[r.id as Exclude<CheckRuleId, 'PL-33'>](ctx);
     const answer = r.checklistItem ? snapshot.confirmations?.[r.checklistItem.key] : undefined;
-    return combine(r, verdict, answer, resolved[r.id]);
+    return combine(r, verdict, answer, verdict.block ? 'block' : resolved[r.id]);
   });
   return {
     outcome: results.some((r) => r.status === 'fail') ? 'fail' : 'pass',

@@ -6,6 +6,7 @@ import { Organisation } from '../accounts/organisation.entity.js';
 import { isAdmin, isAuthority, type Principal } from '../accounts/principal.js';
 import { regionPrefix } from '../accounts/region.rules.js';
 import { AuditService } from '../common/audit.service.js';
+import { toCsv } from '../common/csv.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors.js';
 import { DangerousGoodsService } from '../dangerous-goods/dangerous-goods.service.js';
 import { blacklistCondition } from '../vehicles/blacklist.service.js';
@@ -20,6 +21,7 @@ import { Vehicle } from '../vehicles/vehicle.entity.js';
 import { Permit } from '../waybills/permit.entity.js';
 import { PreTripInspection } from '../waybills/pre-trip-inspection.entity.js';
 import { QrKeysService } from '../waybills/qr-keys.service.js';
+import { GOODS_ON_VEHICLE_STATUSES } from '../waybills/waybill-status.rules.js';
 import { Waybill } from '../waybills/waybill.entity.js';
 import { WaybillLine } from '../waybills/waybill-line.entity.js';
 import { WaybillsService } from '../waybills/waybills.service.js';
@@ -37,6 +39,8 @@ const NOT_FOUND = () => new NotFoundError('WAYBILL_NOT_FOUND', 'No such waybill 
 // check or an amendment committed meanwhile; the next attempt sees it).
 const MAX_ATTEMPTS = 5;
 
+// A line of another waybill whose goods are on this waybill's vehicle or trailer (PL-21).
+type OnVehicleRow = { waybillNumber: string; lineNo: number; unNumber: string; packingGroup: string | null; labels: string[]; classificationCode: string | null; limitedQuantity: boolean };
 type TerminalRow = { lastSeenAt: string | null; fixTime: string | null; alarmBits: number | null; receivedAt: string | null; hasPosition: boolean };
 type Gathered = {
   placeRegions: string[];
@@ -50,6 +54,7 @@ type Gathered = {
   _blacklist: Record<string, unknown>[] | null;
   _terminal: TerminalRow | null;
   _preTrip: Record<string, unknown> | null;
+  _onVehicle: OnVehicleRow[] | null;
   _severities: Partial<Record<string, Severity>> | null;
   _lastEvent: { seq: number; hash: string } | null;
 };
@@ -64,6 +69,7 @@ type Records = {
   blacklist: BlacklistEntry[];
   terminal: TerminalRow | null;
   preTrip: PreTripInspection | null;
+  onVehicle: OnVehicleRow[];
 };
 const parseTimestamptz = pg.types.getTypeParser(1184, 'text') as (text: string) => Date;
 
@@ -125,7 +131,7 @@ export class LoadingChecksService {
     const m = this.ds.manager;
     const [row]: (Waybill & Gathered)[] = await m.query(this.gatherSql(), [number, input.operatorId, p.organisationId, isAdmin(p)]);
     if (!row || (!isAdmin(p) && row.loadingSiteId !== p.organisationId) || row.status === 'draft') throw NOT_FOUND();
-    const { placeRegions, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _preTrip, _severities, _lastEvent, ...w } = row;
+    const { placeRegions, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _preTrip, _onVehicle, _severities, _lastEvent, ...w } = row;
     // A second operator checking at the same moment gets the outcome the first one produced (the check commits
     // with the waybill's move, so the state read above comes with it).
     if (w.status !== 'issued' && w.status !== 'check_failed') {
@@ -148,6 +154,7 @@ export class LoadingChecksService {
       blacklist: rows(BlacklistEntry, _blacklist),
       terminal: _terminal,
       preTrip: _preTrip ? entityFromJson(m, PreTripInspection, _preTrip) : null,
+      onVehicle: _onVehicle ?? [],
     };
     const snapshot = this.snapshot(p, w as Waybill, input, qrValid, qrVersion, records);
     const severities = _severities ?? {};
@@ -222,12 +229,16 @@ export class LoadingChecksService {
   // The one read of a check: the waybill row by its number (the number never changes), the regions of its places
   // (for the live announcement), every record the rules look at as JSON (entityJsonColumns, turned back into rows
   // as find() gives them; the latest pre-trip inspection among them), the rule settings, and the waybill's latest
-  // event (the new one chains on it).
+  // event (the new one chains on it); and the goods already on the vehicle (PL-21): the lines of the other waybills
+  // whose vehicle or trailer is this one's, in a status with goods on board (GOODS_ON_VEHICLE_STATUSES, as literals
+  // so that the planner matches the partial index waybills_on_vehicle_trailer_idx; vehicle_id goes through
+  // waybills_vehicle_id_idx).
   // $1 number, $2 operator id, $3 the principal's organisation, $4 whether the principal is an administrator.
   private gatherSql(): string {
     if (this.gather) return this.gather;
     const m = this.ds.manager;
     const j = (entity: new () => object, alias: string) => `SELECT ${entityJsonColumns(m, entity, alias)} FROM ${entityTable(m, entity)} ${alias}`;
+    const onBoard = GOODS_ON_VEHICLE_STATUSES.map((st) => `'${st}'`).join(', ');
     // The operator is a person of the loading site running the check (of the waybill's site for an administrator).
     const operatorOrg = `CASE WHEN $4::boolean THEN coalesce(w.loading_site_id, $3::uuid) ELSE $3::uuid END`;
     const blacklist = blacklistCondition({
@@ -252,6 +263,12 @@ export class LoadingChecksService {
                                       FROM terminals t LEFT JOIN vehicle_latest_positions lp ON lp.vehicle_id = w.vehicle_id
                                      WHERE t.vehicle_id = w.vehicle_id AND t.status = 'active' LIMIT 1) x) AS "_terminal",
        (SELECT row_to_json(x) FROM (${j(PreTripInspection, 'pt')} WHERE pt.waybill_id = w.id ORDER BY pt.recorded_at DESC, pt.id DESC LIMIT 1) x) AS "_preTrip",
+       (SELECT json_agg(x ORDER BY x."waybillNumber", x."lineNo")
+          FROM (SELECT ow.number AS "waybillNumber", ol.line_no AS "lineNo", ol.un_number AS "unNumber", ol.packing_group AS "packingGroup", ol.labels,
+                       ol.classification_code AS "classificationCode", ol.limited_quantity AS "limitedQuantity"
+                  FROM waybills ow JOIN waybill_lines ol ON ol.waybill_id = ow.id
+                 WHERE (ow.vehicle_id IN (w.vehicle_id, w.trailer_id) OR ow.trailer_id IN (w.vehicle_id, w.trailer_id))
+                   AND ow.status IN (${onBoard}) AND ow.id <> w.id) x) AS "_onVehicle",
        (SELECT json_object_agg(s.rule_id, s.severity) FROM check_rule_settings s) AS "_severities",
        (SELECT json_build_object('seq', e.seq, 'hash', e.hash) FROM waybill_events e WHERE e.waybill_id = w.id ORDER BY e.seq DESC LIMIT 1) AS "_lastEvent"
   FROM waybills w WHERE w.number = $1`);
@@ -322,6 +339,18 @@ export class LoadingChecksService {
       blacklist: entries,
       terminal: terminalStatus(r.terminal),
       preTrip: r.preTrip,
+      // Labels and classification code as the catalogue has them now (as for the lines' tank codes), the line's own
+      // (resolved from the catalogue when its waybill was made) for a UN number the catalogue no longer describes.
+      goodsOnVehicle: r.onVehicle.map((g) => {
+        const v = variantOf(g.unNumber, g.packingGroup);
+        return {
+          ref: `on board ${g.waybillNumber} line ${g.lineNo}`,
+          unNumber: g.unNumber,
+          labels: v?.labels?.length ? v.labels : g.labels,
+          classificationCode: v?.classificationCode ?? g.classificationCode,
+          limitedQuantity: g.limitedQuantity,
+        };
+      }),
       confirmations: Object.fromEntries(input.checklist.map((c) => [c.key, { ok: c.ok, note: c.note }])),
     };
   }
@@ -505,16 +534,11 @@ export class LoadingChecksService {
   }
 }
 
+// Text cells (site and rule names) are neutralised against spreadsheet formulas by toCsv; the counts go as numbers.
 export function reportCsv(report: Awaited<ReturnType<LoadingChecksService['report']>>): string {
-  const esc = (v: unknown) => {
-    const s = String(v ?? '');
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const rows = [
+  return toCsv([
     ['section', 'site', 'day', 'checks', 'passed', 'failed', 'rule', 'rule_title_zh', 'failures'],
     ...report.perSiteAndDay.map((r) => ['per_site_day', r.site, r.day, r.checks, r.passed, r.failed, '', '', '']),
     ...report.failureReasons.map((r) => ['failure_reason', '', '', '', '', '', r.ruleId, r.title?.zh ?? '', r.failures]),
-  ];
-  // A UTF-8 BOM so that spreadsheet programs used in China open the Chinese text correctly.
-  return '\uFEFF' + rows.map((r) => r.map(esc).join(',')).join('\r\n') + '\r\n';
+  ]);
 }

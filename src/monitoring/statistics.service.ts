@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isAdmin, isAuthority, type Principal } from '../accounts/principal.js';
 import { regionPrefix } from '../accounts/region.rules.js';
+import { toCsv, type CsvValue } from '../common/csv.js';
 import { BadRequestError, ForbiddenError } from '../common/errors.js';
 
 export type MonitoringStatistics = {
@@ -83,19 +84,14 @@ export class StatisticsService {
   }
 }
 
-const cell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-// One table for spreadsheets: section, key, label, value.
+// One table for spreadsheets: section, key, label, value (carrier names neutralised against formulas by toCsv).
 export function statisticsCsv(s: MonitoringStatistics): string {
-  const rows: unknown[][] = [['section', 'key', 'label', 'value']];
+  const rows: CsvValue[][] = [['section', 'key', 'label', 'value']];
   rows.push(['period', 'from', '', s.from.toISOString()], ['period', 'to', '', s.to.toISOString()], ['total', 'alarms', '', s.alarms]);
   for (const r of s.byRule) rows.push(['rule', r.ruleId, '', r.count]);
   for (const r of s.byCarrier) rows.push(['carrier', r.carrierId, r.carrierName, r.count]);
   for (const r of s.byDay) rows.push(['day', r.day, '', r.count]);
   rows.push(['on_route', 'positions', '', s.onRoute.positions], ['on_route', 'off_route', '', s.onRoute.offRoute], ['on_route', 'rate', '', s.onRoute.rate ?? '']);
   rows.push(['acknowledgement', 'acknowledged', '', s.acknowledgement.acknowledged], ['acknowledgement', 'mean_seconds', '', s.acknowledgement.meanSeconds ?? '']);
-  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  return toCsv(rows);
 }

@@ -1,4 +1,5 @@
 import polyline from '@googlemaps/polyline-codec';
+import { toCsv } from '../common/csv.js';
 import type { TrackPoint } from './positions/positions.service.js';
 
 // Track replay: simplification and the three output formats (polyline, GeoJSON, CSV). Pure functions over the
@@ -151,34 +152,22 @@ export const CSV_COLUMNS = [
   'quality',
 ] as const;
 
-const csvCell = (v: string | number | null): string => {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-// RFC 4180 (CRLF line ends) with a UTF-8 byte order mark, without which Excel on a Chinese Windows reads the file
-// as GBK. Times in UTC ISO 8601.
+// Times in UTC ISO 8601; the file as common/csv.ts writes it (RFC 4180, BOM, text cells safe from formulas).
 export function toCsvTrack(points: readonly TrackFix[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const p of points) {
-    lines.push(
-      [
-        p.fixTime.toISOString(),
-        p.lat,
-        p.lon,
-        p.speedKmh,
-        p.course,
-        p.altitudeM,
-        p.alarmBits,
-        p.statusBits,
-        p.mileageKm,
-        p.waybillId,
-        p.quality,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return toCsv([
+    CSV_COLUMNS,
+    ...points.map((p) => [
+      p.fixTime.toISOString(),
+      p.lat,
+      p.lon,
+      p.speedKmh,
+      p.course,
+      p.altitudeM,
+      p.alarmBits,
+      p.statusBits,
+      p.mileageKm,
+      p.waybillId,
+      p.quality,
+    ]),
+  ]);
 }

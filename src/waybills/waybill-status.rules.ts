@@ -114,6 +114,15 @@ export const WAYBILL_TRANSITIONS: readonly WaybillTransition[] = [
   { from: 'incident', to: 'closed', action: 'close', roles: ['carrier', 'authority'] },
 ];
 
+// Statuses in which a waybill's goods are physically on its vehicle and trailer, for mixed loading (PL-21): LOADING
+// (filling has started, part of the load is on board), LOADED, IN_TRANSIT, ARRIVED (not yet unloaded) and INCIDENT
+// (after an accident the goods stay on board until delivered or closed). Not DELIVERED: it means unloaded (DOMAIN.md
+// 3.1(a)). Not ABORTED: an abandoned filling never leaves the site (no transition departs from it), and what stays in
+// a tank is PL-15's concern. The tracking module's GOODS_ON_BOARD is this list without LOADING (positions are linked
+// to a trip from the end of loading).
+// The partial index waybills_on_vehicle_trailer_idx has this list as its predicate: change both together.
+export const GOODS_ON_VEHICLE_STATUSES = ['loading', 'loaded', 'in_transit', 'arrived', 'incident'] as const satisfies readonly WaybillStatus[];
+
 // Statuses from which a waybill may still be cancelled (DOMAIN.md: CANCELLED "before LOADING only").
 const BEFORE_LOADING: readonly WaybillStatus[] = ['draft', 'issued', 'check_failed', 'checked'];
 

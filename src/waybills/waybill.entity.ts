@@ -14,7 +14,7 @@ import {
 import { Organisation } from '../accounts/organisation.entity.js';
 import { Place } from './place.entity.js';
 import { WaybillLine } from './waybill-line.entity.js';
-import type { WaybillStatus } from './waybill-status.rules.js';
+import { GOODS_ON_VEHICLE_STATUSES, type WaybillStatus } from './waybill-status.rules.js';
 
 // The electronic waybill (危险货物道路运输电子运单, DOMAIN.md 1.3 and 3.1(a)). One row holds the current version;
 // every issued version's full document is kept in waybill_versions and every step in waybill_events.
@@ -30,6 +30,9 @@ import type { WaybillStatus } from './waybill-status.rules.js';
 @Index('waybills_loading_site_id_idx', ['loadingSiteId', 'createdAt'])
 @Index('waybills_vehicle_id_idx', ['vehicleId', 'status'])
 @Index('waybills_status_idx', ['status'])
+// The goods on a vehicle (PL-21) are found by vehicle_id through waybills_vehicle_id_idx and by trailer_id through
+// this one, which holds only the few waybills whose goods are on board (GOODS_ON_VEHICLE_STATUSES).
+@Index('waybills_on_vehicle_trailer_idx', ['trailerId'], { where: `status IN (${GOODS_ON_VEHICLE_STATUSES.map((s) => `'${s}'`).join(', ')})` })
 export class Waybill {
   @PrimaryGeneratedColumn('uuid') id!: string;
   // Human-readable and unique, e.g. YD20261129000123 (YD = 运单, date in China time, daily sequence).

