@@ -85,7 +85,8 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
       emergencyMeasures: '泄漏时切断火源，用砂土围堵；着火用抗溶性泡沫灭火；人员撤离至上风向。',
       lines: lines.map((l) => ({ ...l, packagingType: '罐车', sdsRef: `SDS-UN${l.unNumber}-2026`, labelRef: `LABEL-UN${l.unNumber}` })),
     });
-  const methanol = [{ unNumber: '1230', declaredQuantity: 28, unit: 't' as const }];
+  // What the 31,500 L fuel tank takes at 95 %: about 23.7 t of methanol (0.791 kg/L), 25 t of diesel (0.84 kg/L).
+  const methanol = [{ unNumber: '1230', declaredQuantity: 23, unit: 't' as const }];
   const diesel = [{ unNumber: '1202', declaredQuantity: 25, unit: 't' as const, packingGroup: 'III' as const }];
   const issue = async (dep: Date, lines: typeof methanol) => {
     const w = await draft(dep, lines);
@@ -128,18 +129,18 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
     [main.id, DEMO_ROUTE[0]![0], DEMO_ROUTE[0]![1]],
   );
   // Today's trips go through the gate: a passing check, loading started on it, and the loading record.
-  const checkAndLoad = async (w: { id: string; number: string }, qty: number) => {
+  const checkAndLoad = async (w: { id: string; number: string }, qty: number, fillingRatioPct: number) => {
     const check = await checks.start(loader, { waybillNumber: w.number, operatorId: operator.id, checklist });
     if (check.outcome !== 'pass') throw new Error(`demo: the check of ${w.number} failed: ${check.failures.map((f) => f.ruleId).join(', ')}`);
     await checks.startLoading(loader, w.id, {});
-    await checks.finishLoading(loader, w.id, { lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-1001', 'QF-1002'], closures: { ok: true } });
+    await checks.finishLoading(loader, w.id, { lines: [{ lineNo: 1, loadedQuantity: qty }], seals: ['QF-1001', 'QF-1002'], fillingRatioPct, closures: { ok: true } });
   };
 
   await draft(day(2, 8), methanol); // draft
   await issue(day(1, 8), methanol); // issued, waiting for its check
   const moving = await issue(day(0, 9), methanol); // in transit
   await preTrip(moving.id, new Date());
-  await checkAndLoad(moving, 27.96);
+  await checkAndLoad(moving, 22.96, 92.1); // 29,027 L of 31,500
   await waybills.transition(carrier, moving.id, { action: 'depart' });
   const done = await issue(day(-2, 8), diesel); // closed
   await preTrip(done.id, day(-2, 7));
@@ -149,10 +150,10 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   await waybills.deliver(consignee, done.id, { lines: [{ lineNo: 1, receivedQuantity: 24.97 }], sealsIntact: true });
   const short = await issue(day(-1, 8), methanol); // discrepancy (methanol in a tank: zero tolerance)
   await preTrip(short.id, day(-1, 7));
-  await loadEarlier(short.id, 28);
+  await loadEarlier(short.id, 23);
   await waybills.transition(carrier, short.id, { action: 'depart' });
   await waybills.transition(carrier, short.id, { action: 'arrive' });
-  await waybills.deliver(consignee, short.id, { lines: [{ lineNo: 1, receivedQuantity: 27.6 }], sealsIntact: true, note: '地磅复核短少约400kg' });
+  await waybills.deliver(consignee, short.id, { lines: [{ lineNo: 1, receivedQuantity: 22.6 }], sealsIntact: true, note: '地磅复核短少约400kg' });
   const dropped = await issue(day(3, 8), diesel); // cancelled
   await waybills.transition(shipper, dropped.id, { action: 'cancel', note: '客户取消订单' });
 

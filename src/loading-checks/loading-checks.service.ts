@@ -31,7 +31,7 @@ import { CheckPhotosService } from './check-photos.service.js';
 import { CheckRuleSetting } from './check-rule-setting.entity.js';
 import { LoadingCheck } from './loading-check.entity.js';
 import type { FinishLoading, ListChecks, Report, StartCheck, StartLoading } from './loading-checks.dto.js';
-import { loadingProblems } from './loading.rules.js';
+import { loadedLinesProblems, loadingProblems } from './loading.rules.js';
 import { LoadingRecord } from './loading-record.entity.js';
 
 const NOT_FOUND = () => new NotFoundError('WAYBILL_NOT_FOUND', 'No such waybill for this loading site');
@@ -429,6 +429,10 @@ export class LoadingChecksService {
       const record = await m.findOneBy(LoadingRecord, { waybillId: w.id, waybillVersion: w.version });
       if (!record || w.status !== 'loading') throw new RuleViolationError('NOT_LOADING', 'This waybill is not being loaded', { status: w.status });
       const lines = await m.find(WaybillLine, { where: { waybillId: w.id } });
+      const lineProblems = loadedLinesProblems(lines, input.lines);
+      if (lineProblems.length) {
+        throw new RuleViolationError('LOADING_LINES_INVALID', lineProblems.map((x) => x.messageEn).join('; '), { problems: lineProblems });
+      }
       const units = new Map(lines.map((l) => [l.lineNo, l.unit]));
       const [vehicle, trailer, tank] = await Promise.all([
         w.vehicleId ? m.findOneBy(Vehicle, { id: w.vehicleId }) : null,
@@ -436,9 +440,9 @@ export class LoadingChecksService {
         w.tankId ? m.findOneBy(Tank, { id: w.tankId }) : null,
       ]);
       const problems = loadingProblems({
-        lines: input.lines.filter((l) => units.has(l.lineNo)).map((l) => ({ lineNo: l.lineNo, unit: units.get(l.lineNo)!, loadedQuantity: l.loadedQuantity })),
+        lines: input.lines.map((l) => ({ lineNo: l.lineNo, unit: units.get(l.lineNo)!, loadedQuantity: l.loadedQuantity })),
         ratedLoadKg: (trailer ?? vehicle)?.ratedLoadKg ?? null,
-        tankVolumeL: tank?.volumeL ?? null,
+        tank: w.tankId ? { volumeL: tank?.volumeL ?? null } : null,
         fillingRatioPct: input.fillingRatioPct,
         closuresOk: input.closures.ok,
       });

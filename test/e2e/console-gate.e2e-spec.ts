@@ -80,6 +80,9 @@ describeWithBrowser('web console: loading gate', () => {
     await page.waitForSelector('[data-testid=finish-loading]');
     await page.fill('[data-testid=loaded-1]', '19.8');
     await page.fill('[data-testid=seals]', 'F-001 F-002');
+    // A tank load by mass: the gauge's filling ratio is required (PL-22), the form does not go without it.
+    expect(await page.getAttribute('[data-testid=filling-ratio]', 'required')).not.toBeNull();
+    await page.fill('[data-testid=filling-ratio]', '91.5');
     await page.check('[data-testid=closures]');
     await screenshot(page, 'gate-loading');
     await page.click('[data-testid=finish-loading]');

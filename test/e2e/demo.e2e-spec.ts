@@ -72,7 +72,7 @@ describe('demo dataset', () => {
     const records: { status: string; outcome: string; lines: { lineNo: number; loadedQuantity: number }[]; seals: string[] }[] = await t.ds.query(
       `SELECT w.status, c.outcome, r.lines, r.seals FROM loading_records r JOIN waybills w ON w.id = r.waybill_id JOIN loading_checks c ON c.id = r.check_id`,
     );
-    expect(records).toEqual([{ status: 'in_transit', outcome: 'pass', lines: [{ lineNo: 1, loadedQuantity: 27.96 }], seals: ['QF-1001', 'QF-1002'] }]);
+    expect(records).toEqual([{ status: 'in_transit', outcome: 'pass', lines: [{ lineNo: 1, loadedQuantity: 22.96 }], seals: ['QF-1001', 'QF-1002'] }]);
     // The carrier's pre-trip inspections: one per trip that loaded or was checked; the last refused one found a fault.
     const preTrips: { status: string; failed: string[] }[] = await t.ds.query(
       `SELECT w.status, coalesce(array_agg(i->>'key') FILTER (WHERE (i->>'ok')::boolean = false), '{}') AS failed

@@ -77,10 +77,30 @@ describe('pre-loading checks', () => {
     const res = await request(t.http)
       .post(`/loading/${wb.id}/finish`)
       .set(bearer(w.loader.token))
-      .send({ lines: [{ lineNo: 1, loadedQuantity: 33 }], closures: { ok: true } });
+      .send({ lines: [{ lineNo: 1, loadedQuantity: 33 }], fillingRatioPct: 94, closures: { ok: true } });
     expect(res.status).toBe(422);
     expect(res.body.details.problems.map((p: { code: string }) => p.code)).toEqual(['OVERLOADED']);
     expect((await request(t.http).get(`/waybills/${wb.id}`).set(bearer(w.shipper.token))).body.status).toBe('loading');
+  });
+
+  it('should refuse a loading record that leaves out or invents a line, or a tank load without its filling ratio', async () => {
+    const wb = await readyWaybill(t, w);
+    await check(w, { waybillNumber: wb.number }).expect(201);
+    await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(w.loader.token)).send({}).expect(200);
+    const finish = (body: object) => request(t.http).post(`/loading/${wb.id}/finish`).set(bearer(w.loader.token)).send({ closures: { ok: true }, ...body });
+    const invented = await finish({ lines: [{ lineNo: 2, loadedQuantity: 5 }], fillingRatioPct: 80 });
+    expect(invented.status).toBe(422);
+    expect(invented.body).toMatchObject({ code: 'LOADING_LINES_INVALID' });
+    expect(invented.body.details.problems.map((p: { code: string; evidence: { lineNo: number } }) => [p.code, p.evidence.lineNo])).toEqual([
+      ['LINE_UNKNOWN', 2],
+      ['LINE_MISSING', 1],
+    ]);
+    // the tank's gauge is the only source of the filling ratio for goods declared by mass (PL-22)
+    const unmeasured = await finish({ lines: [{ lineNo: 1, loadedQuantity: 19.9 }] });
+    expect(unmeasured.status).toBe(422);
+    expect(unmeasured.body).toMatchObject({ code: 'LOADING_REFUSED', details: { problems: [{ ruleId: 'PL-22', code: 'FILLING_RATIO_REQUIRED' }] } });
+    expect((await request(t.http).get(`/waybills/${wb.id}`).set(bearer(w.shipper.token))).body.status).toBe('loading');
+    expect((await finish({ lines: [{ lineNo: 1, loadedQuantity: 19.9 }], fillingRatioPct: 88.5 })).status).toBe(200);
   });
 
   describe('blocking failures', () => {
@@ -169,7 +189,7 @@ describe('pre-loading checks', () => {
     await request(t.http)
       .post(`/loading/${first.id}/finish`)
       .set(bearer(x.loader.token))
-      .send({ lines: [{ lineNo: 1, loadedQuantity: 10 }], closures: { ok: true } })
+      .send({ lines: [{ lineNo: 1, loadedQuantity: 10 }], fillingRatioPct: 45, closures: { ok: true } })
       .expect(200);
     const second = await readyWaybill(t, x);
     const compatible = await check(x, { waybillNumber: second.number }, x.operatorId);

@@ -228,8 +228,9 @@ type WaybillLine = { lineNo: number; unNumber: string; name: string; declaredQua
 
 // After a passing check: start loading, then record what was loaded and the seals (PL-22, PL-32).
 function Loading({ waybillId }: { waybillId: string }) {
-  const [w, setW] = useState<{ status: string; lines: WaybillLine[] } | null>(null);
+  const [w, setW] = useState<{ status: string; tankId: string | null; lines: WaybillLine[] } | null>(null);
   const [qty, setQty] = useState<Record<number, string>>({});
+  const [packages, setPackages] = useState<Record<number, string>>({});
   const [seals, setSeals] = useState('');
   const [ratio, setRatio] = useState('');
   const [closed, setClosed] = useState(false);
@@ -267,7 +268,12 @@ function Loading({ waybillId }: { waybillId: string }) {
               api(`/loading/${waybillId}/finish`, {
                 method: 'POST',
                 json: {
-                  lines: w.lines.map((l) => ({ lineNo: l.lineNo, loadedQuantity: Number(qty[l.lineNo] ?? l.declaredQuantity) })),
+                  // every line, with the packages of a packaged one (PL-22: the loading record says what was loaded)
+                  lines: w.lines.map((l) => ({
+                    lineNo: l.lineNo,
+                    loadedQuantity: Number(qty[l.lineNo] ?? l.declaredQuantity),
+                    ...(l.packageCount !== null ? { loadedPackages: Number(packages[l.lineNo] ?? l.packageCount) } : {}),
+                  })),
                   seals: seals.split(/[\s,，]+/).filter(Boolean),
                   ...(ratio ? { fillingRatioPct: Number(ratio) } : {}),
                   closures: { ok: closed },
@@ -281,6 +287,20 @@ function Loading({ waybillId }: { waybillId: string }) {
             <label>
               UN{l.unNumber} {l.name} ({L('申报', 'declared')} {l.declaredQuantity} {l.unit})
               <input type="number" step="any" min="0" data-testid={`loaded-${l.lineNo}`} value={qty[l.lineNo] ?? String(l.declaredQuantity)} onInput={(e) => setQty({ ...qty, [l.lineNo]: e.currentTarget.value })} />
+              {l.packageCount !== null && (
+                <>
+                  {L('件数', 'packages')} ({L('申报', 'declared')} {l.packageCount})
+                  <input
+                    type="number"
+                    step="1"
+                    min="0"
+                    required
+                    data-testid={`loaded-packages-${l.lineNo}`}
+                    value={packages[l.lineNo] ?? String(l.packageCount)}
+                    onInput={(e) => setPackages({ ...packages, [l.lineNo]: e.currentTarget.value })}
+                  />
+                </>
+              )}
             </label>
           ))}
           <label>
@@ -288,8 +308,18 @@ function Loading({ waybillId }: { waybillId: string }) {
             <input data-testid="seals" value={seals} onInput={(e) => setSeals(e.currentTarget.value)} />
           </label>
           <label>
-            {L('充装率 %（罐车）', 'Filling ratio % (tanks)')}
-            <input type="number" step="any" min="0" max="100" value={ratio} onInput={(e) => setRatio(e.currentTarget.value)} />
+            {L('充装率 %（罐车，液位计读数）', 'Filling ratio % (tanks: the gauge reading)')}
+            {/* A tank load needs it unless every line is in litres or m³ (the server then works it out): PL-22. */}
+            <input
+              type="number"
+              step="any"
+              min="0"
+              max="100"
+              data-testid="filling-ratio"
+              required={!!w.tankId && !w.lines.every((l) => l.unit === 'L' || l.unit === 'm3')}
+              value={ratio}
+              onInput={(e) => setRatio(e.currentTarget.value)}
+            />
           </label>
           <label class="check">
             <input type="checkbox" data-testid="closures" checked={closed} onChange={(e) => setClosed(e.currentTarget.checked)} />
