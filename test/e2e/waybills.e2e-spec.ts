@@ -80,7 +80,14 @@ describe('waybills', () => {
 
   it('should detect a tampered event', async () => {
     const wb = await issuedWaybill(t, w);
-    await t.ds.query(`UPDATE waybill_events SET payload = payload || '{"note":"edited"}' WHERE waybill_id = $1 AND seq = 2`, [wb.id]);
+    const edit = `UPDATE waybill_events SET payload = payload || '{"note":"edited"}' WHERE waybill_id = $1 AND seq = 2`;
+    // The app's connection cannot change an event (append-only, 23001); a superuser who turns the triggers off can,
+    // and the chain shows it.
+    await expect(t.ds.query(edit, [wb.id])).rejects.toMatchObject({ code: '23001' });
+    await t.ds.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      await m.query(edit, [wb.id]);
+    });
     const res = await request(t.http).get(`/waybills/${wb.id}/events/verify`).set(bearer(w.shipper.token));
     expect(res.body).toMatchObject({ ok: false, brokenAt: 2, reason: 'HASH_MISMATCH' });
   });

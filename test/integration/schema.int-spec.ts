@@ -84,4 +84,17 @@ describe('migrations', () => {
     const [rel]: { reloptions: string[] | null }[] = await ds.query(`SELECT reloptions FROM pg_class WHERE oid = 'vehicle_rule_states'::regclass`);
     expect(rel!.reloptions).toEqual(['fillfactor=50']);
   });
+  // Migration 1796020000000-append-only-records: what the system promises never to change cannot be changed through
+  // the app's connection either (SQLSTATE 23001), row by row or by TRUNCATE.
+  it('should refuse to update, delete or truncate the append-only records', async () => {
+    const [{ id }] = await ds.query(`INSERT INTO audit_entries (action, entity_type, entity_id) VALUES ('test', 'probe', '1') RETURNING id`);
+    await expect(ds.query(`UPDATE audit_entries SET action = 'edited' WHERE id = $1`, [id])).rejects.toMatchObject({ code: '23001' });
+    await expect(ds.query(`DELETE FROM audit_entries WHERE id = $1`, [id])).rejects.toMatchObject({ code: '23001' });
+    expect(await ds.query(`SELECT action FROM audit_entries WHERE id = $1`, [id])).toEqual([{ action: 'test' }]);
+    for (const table of ['loading_checks', 'waybill_events', 'waybill_versions', 'pre_trip_inspections', 'audit_entries']) {
+      await expect(ds.query(`TRUNCATE ${table} CASCADE`)).rejects.toMatchObject({ code: '23001', message: `${table} rows are append-only: TRUNCATE refused` });
+      const triggers: { tgname: string }[] = await ds.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal ORDER BY 1`, [table]);
+      expect(triggers.map((t) => t.tgname)).toEqual([`${table}_append_only`, `${table}_no_truncate`]);
+    }
+  });
 });
