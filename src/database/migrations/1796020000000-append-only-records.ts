@@ -3,9 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 // The records the system promises never to change are append-only in the database too, not only in the code: the
 // pre-loading check results (DOMAIN.md 3.1(b) "a check result is immutable"), the waybill's event chain and issued
 // versions, the carrier's pre-trip inspections ("a new one supersedes it") and the audit log. An UPDATE or DELETE of
-// one of their rows, by the app or by a person with the app's credentials, fails with SQLSTATE 23001
-// (restrict_violation). TRUNCATE is refused as well. The event chain's hashes still reveal what a superuser does
-// with the triggers disabled (GET /waybills/:id/events/verify).
+// one of their rows fails with SQLSTATE 23001 (restrict_violation), whoever sends it; TRUNCATE as well. Only
+// disabling the triggers gets round it (the tables' owner or a superuser), and the event chain's hashes still
+// reveal such an edit (GET /waybills/:id/events/verify).
 const TABLES = ['loading_checks', 'waybill_events', 'waybill_versions', 'pre_trip_inspections', 'audit_entries'];
 
 export class AppendOnlyRecords1796020000000 implements MigrationInterface {
