@@ -1,12 +1,10 @@
 import request from 'supertest';
-import { CHECK_RULES_BY_ID, GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.js';
+import { CHECK_RULES_BY_ID } from '../../src/loading-checks/check-rules.catalogue.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
+import { ALL_OK, createCheckWorld, reportPosition } from '../helpers/check-world.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
 import { idNumberWithCheck } from '../helpers/ids.js';
-import { createWaybillWorld, issuedWaybill, preTripBody, readyWaybill, recordPreTrip, type WaybillWorld } from '../helpers/waybill-world.js';
-
-// Every pre-loading gate checklist item answered yes: the person at the gate confirmed what data cannot.
-const ALL_OK = GATE_CHECKLIST.filter((i) => i.phase === 'pre_loading').map((i) => ({ key: i.key, ok: true }));
+import { createWaybillWorld, issuedWaybill, preTripBody, readyWaybill, recordPreTrip, tomorrowInChinaAt, type WaybillWorld } from '../helpers/waybill-world.js';
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 1)]);
 
@@ -14,28 +12,11 @@ describe('pre-loading checks', () => {
   let t: TestApp;
   let w: WaybillWorld;
   let operatorId: string;
-  let seq = 0;
 
-  // A world whose vehicle reports through a bound terminal (latest position fresh, no fault bits).
-  const world = async () => {
-    const x = await createWaybillWorld(t);
-    const term = await request(t.http).post('/terminals').set(bearer(x.carrier.token)).send({ phone: `0139${String(Date.now()).slice(-6)}${seq++}`, vehicleId: x.vehicle.id });
-    expect(term.status).toBe(201);
-    await report(x.vehicle.id);
-    const op = await request(t.http)
-      .post('/people')
-      .set(bearer(x.loader.token))
-      .send({ name: '装卸管理员', idNumber: idNumberWithCheck(`15062719800${String(101 + seq).padStart(3, '0')}333`.slice(0, 17)), categories: ['loading_manager'], qualificationValidUntil: '2030-01-01' });
-    expect(op.status).toBe(201);
-    return { ...x, operatorId: op.body.id as string };
-  };
-  const report = (vehicleId: string, alarmBits = 0, at = new Date()) =>
-    t.ds.query(
-      `INSERT INTO vehicle_latest_positions (vehicle_id, fix_time, lat, lon, speed_kmh, course, alarm_bits, status_bits, received_at)
-       VALUES ($1, $2, 39.6, 109.8, 0, 0, $3, 3, $2)
-       ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = excluded.fix_time, alarm_bits = excluded.alarm_bits, received_at = excluded.received_at`,
-      [vehicleId, at, alarmBits],
-    );
+  // A world whose vehicle reports through a bound terminal (latest position fresh, no fault bits), with a loading
+  // manager to run the checks.
+  const world = () => createCheckWorld(t);
+  const report = (vehicleId: string, alarmBits = 0, at = new Date()) => reportPosition(t, vehicleId, alarmBits, at);
   const check = (x: WaybillWorld, body: Record<string, unknown>, op = operatorId) =>
     request(t.http).post('/loading-checks').set(bearer(x.loader.token)).send({ operatorId: op, checklist: ALL_OK, ...body });
   const failures = (res: request.Response) => res.body.failures.map((f: { ruleId: string }) => f.ruleId);
@@ -239,7 +220,7 @@ describe('pre-loading checks', () => {
     const wb = await readyWaybill(t, w);
     expect((await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(w.loader.token)).send({})).body.code).toBe('NO_PASSING_CHECK');
     await check(w, { waybillNumber: wb.number }).expect(201);
-    await request(t.http).post(`/waybills/${wb.id}/amend`).set(bearer(w.shipper.token)).send({ reason: '改期', changes: { plannedArrivalAt: '2026-12-01T18:00:00+08:00' } }).expect(200);
+    await request(t.http).post(`/waybills/${wb.id}/amend`).set(bearer(w.shipper.token)).send({ reason: '改期', changes: { plannedArrivalAt: tomorrowInChinaAt(18) } }).expect(200);
     const res = await request(t.http).post(`/loading/${wb.id}/start`).set(bearer(w.loader.token)).send({});
     expect([res.status, res.body.code, res.body.details.version]).toEqual([422, 'NO_PASSING_CHECK', 2]);
   });
