@@ -95,26 +95,34 @@ describe('tankCodeCovers: ADR 4.3.3.1.2 (class 2)', () => {
 
 describe('tankMayCarry (PL-13)', () => {
   const tank = { tankCode: 'L4BH', media: [{ unNumber: 'UN1203' }, { unNumber: '1230' }] };
+  const container = (tankCode: string | null) => ({ tankCode, media: [] });
 
-  it('should accept goods on the approved media list, whatever the codes', () => {
+  it('should accept goods on the approved media list, with no caution when the codes agree or are unknown', () => {
     expect(tankMayCarry(tank, '1203', ['LGBF'])).toEqual({ ok: true, basis: 'media-list', reason: expect.stringContaining('适装介质列表') });
-    expect(tankMayCarry({ tankCode: null, media: [{ unNumber: '1005' }] }, 'UN1005', [])).toMatchObject({ ok: true, basis: 'media-list' });
+    expect(tankMayCarry({ tankCode: null, media: [{ unNumber: '1005' }] }, 'UN1005', [])).toEqual({ ok: true, basis: 'media-list', reason: expect.any(String) });
   });
 
-  it('should fall back to the hierarchy for goods not on the list (toluene UN1294, LGBF)', () => {
-    expect(tankMayCarry(tank, '1294', ['LGBF'])).toMatchObject({ ok: true, basis: 'tank-code' });
+  it('should accept a listed medium whose code the tank does not cover, with a caution (the list decides in China)', () => {
+    const v = tankMayCarry({ tankCode: 'LGBF', media: [{ unNumber: '1230' }] }, '1230', ['L4BH']);
+    expect(v).toMatchObject({ ok: true, basis: 'media-list', caution: expect.stringContaining('LGBF') });
   });
 
-  it('should refuse goods needing a higher code (sulphuric acid oleum UN1831, L10BH)', () => {
-    expect(tankMayCarry(tank, '1831', ['L10BH'])).toMatchObject({ ok: false, basis: 'tank-code', reason: expect.stringContaining('L4BH is lower than L10BH') });
+  it('should refuse goods not on the list even where the tank code would cover them (toluene UN1294, LGBF)', () => {
+    expect(tankMayCarry(tank, '1294', ['LGBF'])).toMatchObject({ ok: false, basis: 'media-list', reason: expect.stringContaining('the list decides') });
+    expect(tankMayCarry(tank, '1294', [])).toMatchObject({ ok: false, basis: 'media-list' });
+  });
+
+  it('should judge a tank without a media list by the hierarchy: covered (toluene in L4BH), not covered (oleum UN1831, L10BH)', () => {
+    expect(tankMayCarry(container('L4BH'), '1294', ['LGBF'])).toMatchObject({ ok: true, basis: 'tank-code' });
+    expect(tankMayCarry(container('L4BH'), '1831', ['L10BH'])).toMatchObject({ ok: false, basis: 'tank-code', reason: expect.stringContaining('L4BH is lower than L10BH') });
   });
 
   it('should take any of several Table A codes (UN3077 solid, SGAV or molten LGBV)', () => {
-    expect(tankMayCarry({ tankCode: 'L10CH', media: [] }, '3077', ['SGAV LGBV'])).toMatchObject({ ok: true, basis: 'tank-code' });
+    expect(tankMayCarry(container('L10CH'), '3077', ['SGAV LGBV'])).toMatchObject({ ok: true, basis: 'tank-code' });
   });
 
-  it('should refuse when neither the list nor both codes answer', () => {
-    expect(tankMayCarry({ tankCode: null, media: [] }, '1203', ['LGBF'])).toMatchObject({ ok: false, basis: 'none', reason: expect.stringContaining('no tank code') });
-    expect(tankMayCarry(tank, '1294', [])).toMatchObject({ ok: false, basis: 'none' });
+  it('should refuse when neither a list nor both codes answer', () => {
+    expect(tankMayCarry(container(null), '1203', ['LGBF'])).toMatchObject({ ok: false, basis: 'none', reason: expect.stringContaining('no tank code') });
+    expect(tankMayCarry(container('L4BH'), '1294', [])).toMatchObject({ ok: false, basis: 'none' });
   });
 });

@@ -103,29 +103,41 @@ export function tankCodeCovers(tankCode: string, requiredCode: string): boolean 
   return compareTankCodes(tankCode, requiredCode).result === 'covers';
 }
 
-export type TankCarriageVerdict = { ok: boolean; basis: 'media-list' | 'tank-code' | 'none'; reason: string };
+// caution: a listed medium whose Table A code the tank's code does not cover (the list decides; the mismatch is said).
+export type TankCarriageVerdict = { ok: boolean; basis: 'media-list' | 'tank-code' | 'none'; reason: string; caution?: string };
 
-// PL-13: the approved media list first (the hard rule in China); if the UN number is not listed and both the
-// tank code and the goods' Table A codes are known, the ADR hierarchy; otherwise not ok.
+// PL-13 (DOMAIN.md 2.5): in China the tank's approved media list (适装介质列表, on its inspection report) is the hard
+// rule: listed goods may be filled, others not, whatever the codes. The ADR hierarchy (4.3.4.1.2) is an additional
+// check where the tank and the goods both have codes: a listed medium it does not cover comes with a caution. A
+// tank without a media list on record (a tank container) is judged by the hierarchy alone.
 export function tankMayCarry(
   tank: { tankCode: string | null; media: { unNumber: string }[] },
   unNumber: string,
   requiredTankCodes: string[],
 ): TankCarriageVerdict {
   const un = normaliseUnNumber(unNumber) ?? unNumber.trim();
-  if (tank.media.some((m) => (normaliseUnNumber(m.unNumber) ?? m.unNumber.trim()) === un)) {
-    return { ok: true, basis: 'media-list', reason: `UN${un} is on the tank's approved media list (适装介质列表)` };
-  }
   const required = requiredTankCodes.flatMap(splitTankCodes);
+  const comparisons = tank.tankCode ? required.map((r) => compareTankCodes(tank.tankCode!, r)) : [];
+  const covering = comparisons.find((c) => c.result === 'covers');
+  const hierarchy = comparisons.map((c) => c.reason).join('; ');
+  if (tank.media.length > 0) {
+    if (tank.media.some((m) => (normaliseUnNumber(m.unNumber) ?? m.unNumber.trim()) === un)) {
+      const listed = { ok: true, basis: 'media-list' as const, reason: `UN${un} is on the tank's approved media list (适装介质列表)` };
+      return comparisons.length && !covering ? { ...listed, caution: hierarchy } : listed;
+    }
+    return {
+      ok: false,
+      basis: 'media-list',
+      reason: `UN${un} is not on the tank's approved media list${covering ? ` (${covering.reason}, but in China the list decides)` : ''}`,
+    };
+  }
   if (!tank.tankCode || required.length === 0) {
     return {
       ok: false,
       basis: 'none',
-      reason: `UN${un} is not on the tank's approved media list and ${!tank.tankCode ? 'the tank has no tank code' : `no tank code is known for UN${un}`}`,
+      reason: `the tank has no approved media list on record and ${!tank.tankCode ? 'no tank code' : `no tank code is known for UN${un}`}`,
     };
   }
-  const comparisons = required.map((r) => compareTankCodes(tank.tankCode!, r));
-  const covering = comparisons.find((c) => c.result === 'covers');
-  if (covering) return { ok: true, basis: 'tank-code', reason: `UN${un} is not on the approved media list; ${covering.reason}` };
-  return { ok: false, basis: 'tank-code', reason: `UN${un} is not on the approved media list; ${comparisons.map((c) => c.reason).join('; ')}` };
+  if (covering) return { ok: true, basis: 'tank-code', reason: `no approved media list on record; ${covering.reason}` };
+  return { ok: false, basis: 'tank-code', reason: `no approved media list on record; ${hierarchy}` };
 }

@@ -66,7 +66,8 @@ export async function seedDemoFleet(app: INestApplicationContext): Promise<void>
       cleaned: true,
       ...extra,
     });
-  const fuelTank = await tank('蒙B-GT0101', ['1203', '1202', '1230', '1993'], 200);
+  // L4BH: the code methanol (UN1230) needs, and above petrol's and diesel's LGBF (ADR 4.3.4.1.2).
+  const fuelTank = await tank('蒙B-GT0101', ['1203', '1202', '1230', '1993'], 200, { tankCode: 'L4BH' });
   const expiredTank = await tank('蒙B-GT0102', ['1203', '1202'], -10, { lastCargoUn: '1203', cleaned: false });
   const lpgTank = await tank('蒙B-YG0201', ['1075', '1965', '1978'], 45, { kind: 'pressure_vessel', tankCode: 'P26BN', pressureRegistrationNo: '容3LB蒙B0201' });
 

@@ -173,7 +173,7 @@ export async function seedDemoWaybills(app: INestApplicationContext): Promise<vo
   // The escort's qualification certificate expired three days ago (PL-10).
   const [expiredEscort] = await ds.query(`SELECT id FROM people WHERE name = '孙丽' AND organisation_id = $1`, [carrier.organisationId]);
   await refusedWith(day(0, 15), diesel, { escortId: expiredEscort.id });
-  // Hydrochloric acid is not among the fuel tank's approved media, and its tank code (L4BN) is above the tank's LGBF (PL-13).
+  // Hydrochloric acid is not among the fuel tank's approved media (PL-13: the list decides, though L4BH would cover L4BN).
   await refusedWith(day(0, 15), [{ unNumber: '1789', declaredQuantity: 20, unit: 't', packingGroup: 'II' }], {});
   // The gate found the fire extinguishers out of date (PL-24, the emergency equipment item answered no).
   await refusedWith(

@@ -286,8 +286,8 @@ export const CHECK_RULES: readonly CheckRule[] = [
     id: 'PL-13',
     title: { zh: '货物在罐体适装介质范围内', en: 'Goods within the tank’s approved media' },
     description: {
-      zh: '每一货物在罐体适装介质列表内；不在列表时，如罐体代码与货物罐体代码均已知，按 ADR 罐体代码等级判定。',
-      en: 'Every line’s goods are on the tank’s approved media list (适装介质列表); otherwise, where the tank code and the goods’ Table A tank codes are known, the ADR tank-code hierarchy decides.',
+      zh: '每一货物在罐体适装介质列表内（列表为准）；在列表内但罐体代码低于货物的 ADR 罐体代码时警告。无适装介质列表的罐体（如罐式集装箱）按 ADR 罐体代码等级判定。',
+      en: 'Every line’s goods are on the tank’s approved media list (适装介质列表), which decides; a listed medium whose ADR tank code is above the tank’s gets a warning. A tank without a media list (a tank container) is judged by the ADR tank-code hierarchy.',
     },
     source: 'Order 29 art. 23 [V], ch.5 item 5 [R]; ADR 1.4.3.3(c), 4.3.4.1.2 [V-NO]',
     sourceStatus: 'verified',

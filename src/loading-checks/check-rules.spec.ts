@@ -700,10 +700,21 @@ describe('PL-13 approved media', () => {
     expect(result(snapshot(), 'PL-13').evidence.lines).toEqual([{ lineNo: 1, basis: 'media-list', ok: true }]);
   });
 
-  it('should fall back on the ADR tank-code hierarchy when the codes are known', () => {
+  it('should judge a tank without a media list by the ADR tank-code hierarchy when the codes are known', () => {
     expect(status(snapshot({ tank: { ...TANK, media: [] } }), 'PL-13')).toBe('pass'); // L4BH covers L4BN
-    expect(codes(snapshot({ tank: { ...TANK, media: [], tankCode: 'L1.5BN' } }), 'PL-13')).toEqual(['NOT_ON_MEDIA_LIST']);
+    expect(codes(snapshot({ tank: { ...TANK, media: [], tankCode: 'L1.5BN' } }), 'PL-13')).toEqual(['TANK_CODE_TOO_LOW']);
     expect(codes(snapshot({ tank: { ...TANK, media: [], tankCode: null } }), 'PL-13')).toEqual(['NOT_ON_MEDIA_LIST']);
+  });
+
+  it('should refuse goods off the media list even when the tank code covers them (the list is the hard rule)', () => {
+    expect(codes(snapshot({ tank: { ...TANK, media: [{ unNumber: '1203' }] } }), 'PL-13')).toEqual(['NOT_ON_MEDIA_LIST']);
+  });
+
+  it('should warn, whatever the severity, when a listed medium needs a higher tank code than the tank has', () => {
+    const s = snapshot({ tank: { ...TANK, tankCode: 'LGBF' } }); // the line's goods need L4BN
+    expect(status(s, 'PL-13')).toBe('warn');
+    expect(codes(s, 'PL-13')).toEqual(['TANK_CODE_BELOW_LISTED_MEDIUM']);
+    expect(evaluateCheck(s).outcome).toBe('pass');
   });
 
   it('should not apply without a tank', () => {

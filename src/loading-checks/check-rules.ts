@@ -633,21 +633,35 @@ function pl13({ s }: Ctx): Verdict {
   if (!t) return noTank();
   const who = tankWho(t);
   const verdicts = s.waybill.lines.map((l) => ({ l, v: tankMayCarry(t, l.unNumber, l.tankCode ? [l.tankCode] : []) }));
+  const evidence = {
+    tankId: t.id,
+    tankCode: t.tankCode,
+    lines: verdicts.map(({ l, v }) => ({ lineNo: l.lineNo, basis: v.basis, ok: v.ok, ...(v.caution ? { caution: v.caution } : {}) })),
+  };
   const problems: Problem[] = verdicts
     .filter(({ v }) => !v.ok)
     .map(({ l, v }) => ({
-      code: 'NOT_ON_MEDIA_LIST',
+      code: v.basis === 'tank-code' ? 'TANK_CODE_TOO_LOW' : 'NOT_ON_MEDIA_LIST',
       lineNo: l.lineNo,
       unNumber: unOf(l.unNumber),
       basis: v.basis,
-      zh: `${who.zh}适装介质不含UN${unOf(l.unNumber)}（${l.name}）`,
+      zh: v.basis === 'tank-code' ? `${who.zh}罐体代码${t.tankCode}低于UN${unOf(l.unNumber)}（${l.name}）的要求` : `${who.zh}适装介质不含UN${unOf(l.unNumber)}（${l.name}）`,
       en: `${who.en}: ${v.reason}`,
     }));
-  return judged(problems, `${who.zh}可装运本次全部货物`, `${who.en} may carry every line`, {
-    tankId: t.id,
-    tankCode: t.tankCode,
-    lines: verdicts.map(({ l, v }) => ({ lineNo: l.lineNo, basis: v.basis, ok: v.ok })),
-  });
+  if (problems.length) return fail(problems, evidence);
+  // Every line listed; a listed medium whose ADR code the tank's does not cover is said (DOMAIN.md 2.5: the list is
+  // the hard rule, the hierarchy an additional check).
+  const cautions: Problem[] = verdicts
+    .filter(({ v }) => v.caution)
+    .map(({ l, v }) => ({
+      code: 'TANK_CODE_BELOW_LISTED_MEDIUM',
+      lineNo: l.lineNo,
+      unNumber: unOf(l.unNumber),
+      zh: `UN${unOf(l.unNumber)}（${l.name}）在${who.zh}适装介质列表内，但罐体代码${t.tankCode}低于其ADR要求（${l.tankCode}），请核对罐体检验报告`,
+      en: `UN${unOf(l.unNumber)} (${l.name}) is on the approved media list of ${who.en}, but ${v.caution}: check the tank's inspection report`,
+    }));
+  if (cautions.length) return warning(cautions, evidence);
+  return pass(`${who.zh}可装运本次全部货物`, `${who.en} may carry every line`, evidence);
 }
 
 // ADR Table A col 14 for tank carriage: an FL vehicle meets every AT requirement and EX/III every EX/II one.

@@ -271,11 +271,11 @@ describe('pre-loading check refusals', () => {
       },
     ],
     [
-      "PL-13: petrol neither on the tank's media list nor covered by a tank code",
+      "PL-13: petrol not on the tank's media list",
       {
         rules: ['PL-13'],
         zh: '适装介质不含UN1203',
-        en: "UN1203 is not on the tank's approved media list and the tank has no tank code",
+        en: "UN1203 is not on the tank's approved media list",
         arrange: async (x) => {
           const wb = await ready(x);
           await patch(x, `/tanks/${x.tank.id}`, { media: [{ unNumber: '1230' }], tankCode: null });
@@ -284,14 +284,27 @@ describe('pre-loading check refusals', () => {
       },
     ],
     [
-      "PL-13: petrol off the media list, and the tank's code (LGAV) below petrol's (LGBF)",
+      "PL-13: petrol off the media list, though the tank's code (L4BH) would cover petrol's (LGBF): the list decides",
       {
         rules: ['PL-13'],
         zh: '适装介质不含UN1203',
-        en: 'UN1203 is not on the approved media list',
+        en: 'but in China the list decides',
         arrange: async (x) => {
           const wb = await ready(x);
-          await patch(x, `/tanks/${x.tank.id}`, { media: [{ unNumber: '1230' }], tankCode: 'LGAV' });
+          await patch(x, `/tanks/${x.tank.id}`, { media: [{ unNumber: '1230' }], tankCode: 'L4BH' });
+          return byNumber(wb);
+        },
+      },
+    ],
+    [
+      "PL-13: a tank without a media list whose code (LGAV) is below petrol's (LGBF)",
+      {
+        rules: ['PL-13'],
+        zh: '罐体代码LGAV低于UN1203',
+        en: 'no approved media list on record',
+        arrange: async (x) => {
+          const wb = await ready(x);
+          await patch(x, `/tanks/${x.tank.id}`, { media: [], tankCode: 'LGAV' });
           return byNumber(wb);
         },
       },
