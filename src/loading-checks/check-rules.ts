@@ -478,10 +478,10 @@ const endorsementsNeeded = (lines: CheckLine[]) =>
 function qualificationProblems(ctx: Ctx, p: CheckPerson, role: 'driver' | 'escort' | 'operator'): Problem[] {
   const who = personWho(p, role);
   const category = ({ driver: 'driver', escort: 'escort', operator: 'loading_manager' } as const)[role];
-  const categoryName = ({ driver: ['危险货物运输驾驶员', 'dangerous-goods driver'], escort: ['押运员', 'escort'], operator: ['装卸管理人员', 'loading manager'] } as const)[role];
+  const categoryName = ({ driver: ['危险货物运输驾驶员', 'a dangerous-goods driver'], escort: ['押运员', 'an escort'], operator: ['装卸管理人员', 'a loading manager'] } as const)[role];
   const problems: Problem[] = compact([retiredProblem(who, p.status)]);
   if (!p.categories.includes(category)) {
-    problems.push({ code: 'QUALIFICATION_CATEGORY', category, zh: `${who.zh}从业资格类别不含${categoryName[0]}`, en: `${who.en} is not qualified as a ${categoryName[1]}` });
+    problems.push({ code: 'QUALIFICATION_CATEGORY', category, zh: `${who.zh}从业资格类别不含${categoryName[0]}`, en: `${who.en} is not qualified as ${categoryName[1]}` });
   }
   const cert = certProblem(who, { zh: '从业资格证', en: 'qualification certificate (从业资格证)' }, 'QUALIFICATION', p.qualificationValidUntil, ctx.today);
   if (cert) problems.push(cert);
