@@ -30,7 +30,9 @@
 //      measured: acked positions/s, ACK latency (0x0200 written → 0x8001 read, in the simulator), watcher latency
 //      (see below), failures; then the stored-once check and the raw COPY rate in the same database;
 //   3. idle: `idle` more terminals connect and authenticate, then stay silent; the server process's RSS before and
-//      after (a gc() first when node runs with --expose-gc, as the npm script does).
+//      after (a gc() first when node runs with --expose-gc, as the npm script does). Each process holds at most its
+//      open-files limit less 600 of them: the load side forks more load processes as needed; the server side is one
+//      process, or the --processes ingest processes (summed), so --processes 2 holds 20,000 where the limit is 20,000.
 //
 // Watcher latency, precisely: for each position the watcher receives, Date.now() at its receipt minus Date.now() just
 // before the simulator wrote that frame to the socket (same process, same clock; matched by vehicle id and fix time,
@@ -421,10 +423,14 @@ async function clientMain() {
       const watcherToken = (await http.ok('POST', '/auth/login', { username: 'bench-authority', password })).accessToken as string;
       http.close();
 
-      // Idle connections (opened after the ingest terminals have disconnected): bounded by the open-files limit of
-      // both processes (each side holds one descriptor per connection, plus database pool, listeners and the like).
-      const idleTarget = Math.min(flags.idle, Math.max(0, softOpenFiles() - 600));
-      if (idleTarget < flags.idle) log(`idle connections capped at ${idleTarget} by the open-files limit (${limit})`);
+      // Idle connections (opened after the ingest terminals have disconnected): each side holds one descriptor per
+      // connection (plus database pool, listeners and the like) within its process's open-files limit. The load side
+      // forks as many processes as it needs; the server side has one process, or --processes of them.
+      const idlePerProcess = Math.max(0, softOpenFiles() - 600);
+      const idleTarget = Math.min(flags.idle, idlePerProcess * (multi ? flags.processes : 1));
+      if (idleTarget < flags.idle) {
+        log(`idle connections capped at ${idleTarget} by the open-files limit (${limit}) of ${multi ? `each of ${flags.processes}` : 'the one'} server process${multi ? 'es' : ''}: --processes 2 holds more`);
+      }
       const total = flags.terminals + idleTarget;
       const db = new pg.Client({ connectionString: b.databaseUrl, application_name: 'hazway-bench' });
       await db.connect();
@@ -541,12 +547,25 @@ async function clientMain() {
         await settle();
         const rssBefore = rss();
         const heapBefore = process.memoryUsage().heapUsed;
-        const up = await ask<{ ok: number; failures: Record<string, number>; seconds: number }>(
-          child,
-          { kind: 'idle', host: '127.0.0.1', ports, terminals: Array.from({ length: idleTarget }, (_, k) => ({ phone: phone(flags.terminals + k + 1), plate: plate(flags.terminals + k + 1) })) },
-          'idleUp',
+        // The load child holds up to idlePerProcess of them; more load processes (forked like it) hold the rest.
+        const loaders = [child];
+        while (loaders.length * idlePerProcess < idleTarget) loaders.push(fork(fileURLToPath(import.meta.url), ['--client'], { stdio: 'inherit' }));
+        const specs = Array.from({ length: idleTarget }, (_, k) => ({ phone: phone(flags.terminals + k + 1), plate: plate(flags.terminals + k + 1) }));
+        const share = Math.ceil(idleTarget / loaders.length);
+        const ups = await Promise.all(
+          loaders.map((l, i) =>
+            ask<{ ok: number; failures: Record<string, number>; seconds: number }>(l, { kind: 'idle', host: '127.0.0.1', ports, terminals: specs.slice(i * share, (i + 1) * share) }, 'idleUp'),
+          ),
         );
-        log(`idle: ${up.ok} terminals authenticated in ${fmt(up.seconds, 1)} s; holding ${flags.idleHoldS} s`);
+        const up = {
+          ok: ups.reduce((n, u) => n + u.ok, 0),
+          seconds: Math.max(...ups.map((u) => u.seconds)),
+          failures: ups.reduce<Record<string, number>>((all, u) => {
+            for (const [k, n] of Object.entries(u.failures)) all[k] = (all[k] ?? 0) + n;
+            return all;
+          }, {}),
+        };
+        log(`idle: ${up.ok} terminals authenticated in ${fmt(up.seconds, 1)} s by ${loaders.length} load process${loaders.length > 1 ? 'es' : ''}; holding ${flags.idleHoldS} s`);
         await new Promise((r) => setTimeout(r, flags.idleHoldS * 1000));
         await settle();
         const rssAfter = rss();
@@ -554,7 +573,8 @@ async function clientMain() {
         const counts = await Promise.all(metricsUrls.map((u) => scrapeMetrics(u)));
         const held = counts.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_connections'), 0);
         const authed = counts.reduce((n, m) => n + sumMetric(m, 'hazway_jt808_sessions_authenticated'), 0);
-        await ask(child, { kind: 'closeIdle' }, 'closedIdle');
+        await Promise.all(loaders.map((l) => ask(l, { kind: 'closeIdle' }, 'closedIdle')));
+        for (const l of loaders.slice(1)) l.send({ kind: 'exit' });
         // Per connection still held: on a slow machine the first ones may have reached TERMINAL_IDLE_SECONDS already.
         const perConn = held > 0 ? (rssAfter - rssBefore) / held : NaN;
         idleRows = [
