@@ -44,6 +44,7 @@ type OnVehicleRow = { waybillNumber: string; lineNo: number; unNumber: string; p
 type TerminalRow = { lastSeenAt: string | null; fixTime: string | null; alarmBits: number | null; receivedAt: string | null; hasPosition: boolean };
 type Gathered = {
   placeRegions: string[];
+  _placeOk: boolean;
   _orgs: Record<string, unknown>[] | null;
   _vehicles: Record<string, unknown>[] | null;
   _tank: Record<string, unknown> | null;
@@ -129,9 +130,12 @@ export class LoadingChecksService {
   // One read, the rules, one write; null when the waybill changed since it was read (nothing written).
   private async attempt(p: Principal, number: string | undefined, input: StartCheck, qrValid: boolean | null, qrVersion: number | null, requestId?: string) {
     const m = this.ds.manager;
-    const [row]: (Waybill & Gathered)[] = await m.query(this.gatherSql(), [number, input.operatorId, p.organisationId, isAdmin(p)]);
+    const [row]: (Waybill & Gathered)[] = await m.query(this.gatherSql(), [number, input.operatorId, p.organisationId, isAdmin(p), input.placeId ?? null]);
     if (!row || (!isAdmin(p) && row.loadingSiteId !== p.organisationId) || row.status === 'draft') throw NOT_FOUND();
-    const { placeRegions, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _preTrip, _onVehicle, _severities, _lastEvent, ...w } = row;
+    if (input.placeId && !row._placeOk) {
+      throw new RuleViolationError('PLACE_NOT_OF_SITE', "The place of the check is not one of the waybill's loading site's places", { placeId: input.placeId });
+    }
+    const { placeRegions, _placeOk, _orgs, _vehicles, _tank, _people, _licence, _lines, _permits, _blacklist, _terminal, _preTrip, _onVehicle, _severities, _lastEvent, ...w } = row;
     // A second operator checking at the same moment gets the outcome the first one produced (the check commits
     // with the waybill's move, so the state read above comes with it).
     if (w.status !== 'issued' && w.status !== 'check_failed') {
@@ -233,7 +237,8 @@ export class LoadingChecksService {
   // whose vehicle or trailer is this one's, in a status with goods on board (GOODS_ON_VEHICLE_STATUSES, as literals
   // so that the planner matches the partial index waybills_on_vehicle_trailer_idx; vehicle_id goes through
   // waybills_vehicle_id_idx).
-  // $1 number, $2 operator id, $3 the principal's organisation, $4 whether the principal is an administrator.
+  // $1 number, $2 operator id, $3 the principal's organisation, $4 whether the principal is an administrator, $5 the
+  // place of the check (a place of the waybill's loading site, when given).
   private gatherSql(): string {
     if (this.gather) return this.gather;
     const m = this.ds.manager;
@@ -250,6 +255,7 @@ export class LoadingChecksService {
     // rules and the waybill's move read neither.
     return (this.gather = `SELECT ${entityColumns(m, Waybill, 'w', ['certificateSnapshot', 'qr'])},
        ARRAY(SELECT pl.region_code FROM places pl WHERE pl.id IN (w.origin_place_id, w.destination_place_id)) AS "placeRegions",
+       EXISTS (SELECT 1 FROM places pl WHERE pl.id = $5::uuid AND pl.organisation_id = w.loading_site_id) AS "_placeOk",
        (SELECT json_agg(x) FROM (${j(Organisation, 'o')} WHERE o.id IN (w.shipper_id, w.consignee_id, w.carrier_id, w.loading_site_id)) x) AS "_orgs",
        (SELECT json_agg(x) FROM (${j(Vehicle, 'v')} WHERE v.id IN (w.vehicle_id, w.trailer_id)) x) AS "_vehicles",
        (SELECT row_to_json(x) FROM (${j(Tank, 't')} WHERE t.id = w.tank_id) x) AS "_tank",

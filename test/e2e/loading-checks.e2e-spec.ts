@@ -51,6 +51,15 @@ describe('pre-loading checks', () => {
     expect(stored.body.snapshot.vehicle.plateNumber).toBe(w.vehicle.plateNumber);
   });
 
+  it('should record the gate the check ran at, and refuse a place of another organisation', async () => {
+    const wb = await readyWaybill(t, w);
+    const foreign = await check(w, { waybillNumber: wb.number, placeId: w.destination.id });
+    expect([foreign.status, foreign.body.code, foreign.body.details]).toEqual([422, 'PLACE_NOT_OF_SITE', { placeId: w.destination.id }]);
+    expect((await request(t.http).get(`/waybills/${wb.id}`).set(bearer(w.shipper.token))).body.status).toBe('issued');
+    const atGate = await check(w, { waybillNumber: wb.number, placeId: w.origin.id }).expect(201);
+    expect(atGate.body).toMatchObject({ outcome: 'pass', placeId: w.origin.id });
+  });
+
   it('should refuse loading beyond the rated load (PL-22) and leave the waybill loading', async () => {
     const wb = await readyWaybill(t, w);
     await check(w, { waybillNumber: wb.number }).expect(201);
