@@ -259,6 +259,29 @@ describe('pre-loading checks', () => {
     expect((await request(t.http).get(`/waybills/${wb.id}/events/verify`).set(bearer(w.shipper.token))).body.ok).toBe(true);
   });
 
+  // A failing check is a record of its own for each operator (each saw the fault); the waybill moves to check_failed
+  // once, and the chain has that one move.
+  it('should give operators failing a waybill at once a result each, one move to check_failed and an unbroken chain', async () => {
+    const wb = await readyWaybill(t, w);
+    const second = await request(t.http)
+      .post('/people')
+      .set(bearer(w.loader.token))
+      .send({ name: '装卸管理员乙', idNumber: idNumberWithCheck('15062719810202444'), categories: ['loading_manager'], qualificationValidUntil: '2030-01-01' })
+      .expect(201);
+    const damaged = ALL_OK.map((c) => (c.key === 'packages_ok' ? { ...c, ok: false, note: '桶身凹陷渗漏' } : c));
+    const answers = await Promise.all(
+      [operatorId, second.body.id as string, operatorId].map((op, i) => check(w, { ...(i % 2 ? { qr: wb.qr } : { waybillNumber: wb.number }), checklist: damaged }, op)),
+    );
+    expect(answers.map((a) => [a.status, a.body.outcome, failures(a)])).toEqual(Array(3).fill([201, 'fail', ['PL-17']]));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(3);
+    const rows: { operator: string }[] = await t.ds.query(`SELECT operator_person_id AS operator FROM loading_checks WHERE waybill_id = $1 AND outcome = 'fail'`, [wb.id]);
+    expect(rows.map((r) => r.operator).sort()).toEqual([operatorId, operatorId, second.body.id].sort());
+    const events: { type: string }[] = await t.ds.query(`SELECT type FROM waybill_events WHERE waybill_id = $1 AND type LIKE 'check-%'`, [wb.id]);
+    expect(events).toEqual([{ type: 'check-fail' }]);
+    expect((await request(t.http).get(`/waybills/${wb.id}`).set(bearer(w.shipper.token))).body.status).toBe('check_failed');
+    expect((await request(t.http).get(`/waybills/${wb.id}/events/verify`).set(bearer(w.shipper.token))).body.ok).toBe(true);
+  });
+
   it('should replay a check with the same Idempotency-Key', async () => {
     const wb = await readyWaybill(t, w);
     const key = `chk-${Date.now()}`;
