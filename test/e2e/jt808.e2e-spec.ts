@@ -2,7 +2,6 @@ import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { DriverSignIn } from '../../src/tracking/positions/position.js';
 import { PositionsService } from '../../src/tracking/positions/positions.service.js';
-import type { LiveItem } from '../../src/tracking/live/live-positions.rules.js';
 import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.constants.js';
 import type { Jt808Message } from '../../src/tracking/terminal/jt808/jt808.decoder.js';
 import {
@@ -19,7 +18,7 @@ import { hashAuthCode } from '../../src/tracking/terminal/terminal-directory.js'
 import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
-import { connected } from '../helpers/sockets.js';
+import { connected, waitForItem } from '../helpers/sockets.js';
 import { Jt808TestClient } from './jt808-client.js';
 
 // JT/T 808 over a real TCP socket against the whole application: registration, authentication, reports stored
@@ -43,24 +42,6 @@ const fix = (second: number, over: Partial<Jt808PositionInput> = {}): Jt808Posit
 
 const ack = (phone: string, serial: number, replySerial: number, replyId: number, result: 0 | 1 | 2 | 3 | 4 = 0) =>
   platformGeneralReply({ phone, serial, version: '2013' }, { replySerial, replyId, result: result as 0 });
-
-// The first live item for `vehicleId` a /watch socket receives.
-function nextItem(socket: Socket, vehicleId: string, ms = 5_000): Promise<LiveItem> {
-  return new Promise((resolve, reject) => {
-    const onPositions = (items: LiveItem[]) => {
-      const hit = items.find((i) => i.vehicleId === vehicleId);
-      if (!hit) return;
-      clearTimeout(timer);
-      socket.off('positions', onPositions);
-      resolve(hit);
-    };
-    const timer = setTimeout(() => {
-      socket.off('positions', onPositions);
-      reject(new Error('timeout waiting for a position'));
-    }, ms);
-    socket.on('positions', onPositions);
-  });
-}
 
 const resultOf = (m: Jt808Message) => (m.kind === 'platformGeneralReply' || m.kind === 'registerReply' ? m.body.result : -1);
 
@@ -333,7 +314,7 @@ describe('JT/T 808 server (e2e)', () => {
     try {
       await connected(watcher);
       expect(await watcher.timeout(10_000).emitWithAck('subscribe', { vehicleId })).toEqual({ ok: true, snapshot: [] });
-      const pushed = nextItem(watcher, vehicleId);
+      const pushed = waitForItem(watcher, (i) => i.vehicleId === vehicleId);
       c.write(c.frame(ID.LOCATION, encodeLocation(fix(900, { alarm: 1 }))));
       expect(resultOf((await c.read()).message)).toBe(0);
       expect(await pushed).toEqual({

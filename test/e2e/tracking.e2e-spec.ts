@@ -9,7 +9,7 @@ import { JT808_MESSAGE_ID as ID } from '../../src/tracking/terminal/jt808/jt808.
 import { encodeAuth, encodeLocation, encodeRegister } from '../../src/tracking/terminal/jt808/jt808.encoder.js';
 import { TerminalServer } from '../../src/tracking/terminal/terminal.server.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
-import { connected, refusal } from '../helpers/sockets.js';
+import { connected, refusal, waitForItem } from '../helpers/sockets.js';
 import { createOrgWithUser, vehicleWithTerminal } from '../helpers/fixtures.js';
 import { describeWithRedis, redisUrl } from '../helpers/redis.js';
 import { createWaybillWorld, issuedWaybill } from '../helpers/waybill-world.js';
@@ -40,23 +40,6 @@ function recorder(socket: Socket): LiveItem[] {
   const seen: LiveItem[] = [];
   socket.on('positions', (items: LiveItem[]) => seen.push(...items));
   return seen;
-}
-
-function waitForItem(socket: Socket, match: (item: LiveItem) => boolean, ms = 5_000): Promise<LiveItem> {
-  return new Promise((resolve, reject) => {
-    const onPositions = (items: LiveItem[]) => {
-      const hit = items.find(match);
-      if (!hit) return;
-      clearTimeout(timer);
-      socket.off('positions', onPositions);
-      resolve(hit);
-    };
-    const timer = setTimeout(() => {
-      socket.off('positions', onPositions);
-      reject(new Error('timeout waiting for a position'));
-    }, ms);
-    socket.on('positions', onPositions);
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

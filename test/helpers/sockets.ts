@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io-client';
+import type { LiveItem } from '../../src/tracking/live/live-positions.rules.js';
 
 // socket.io handshakes in e2e tests: wait for connect or connect_error, never a fixed sleep.
 export type Refusal = Error & { data?: { code?: string } };
@@ -26,4 +27,22 @@ export async function refusal(socket: Socket): Promise<Refusal> {
   const r = await handshake(socket);
   if (r.ok) throw new Error('connected, but should have been refused');
   return r.error;
+}
+
+// The first live item a /watch socket receives that matches.
+export function waitForItem(socket: Socket, match: (item: LiveItem) => boolean, ms = 5_000): Promise<LiveItem> {
+  return new Promise((resolve, reject) => {
+    const onPositions = (items: LiveItem[]) => {
+      const hit = items.find(match);
+      if (!hit) return;
+      clearTimeout(timer);
+      socket.off('positions', onPositions);
+      resolve(hit);
+    };
+    const timer = setTimeout(() => {
+      socket.off('positions', onPositions);
+      reject(new Error('timeout waiting for a position'));
+    }, ms);
+    socket.on('positions', onPositions);
+  });
 }
