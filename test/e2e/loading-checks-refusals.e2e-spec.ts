@@ -3,7 +3,7 @@ import { GATE_CHECKLIST, type GateChecklistKey } from '../../src/loading-checks/
 import { bearer, startTestApp, type TestApp } from '../helpers/app.js';
 import { ALL_OK, createCheckWorld, startCheck, trackVehicle, type CheckWorld } from '../helpers/check-world.js';
 import { createOrgWithUser } from '../helpers/fixtures.js';
-import { readyWaybill, recordPreTrip, tomorrowInChinaAt } from '../helpers/waybill-world.js';
+import { readyWaybill, recordPreTrip, tomorrowInChinaAt, validVehicle } from '../helpers/waybill-world.js';
 
 // The refusals of the pre-loading check (DOMAIN.md 3.1(b)) through the HTTP API on a real database: each blocking
 // rule family fails alone (the whole failed-rule list is asserted, so that a regression in another rule shows),
@@ -449,18 +449,7 @@ describe('pre-loading check refusals', () => {
       const substitute = await request(t.http)
         .post('/vehicles')
         .set(bearer(x.carrier.token))
-        .send({
-          plateNumber,
-          plateColour: 'yellow',
-          kind: 'tractor',
-          transportScope: ['1', '2', '3', '4', '5', '6.1', '8', '9'],
-          drivingLicenceValidUntil: '2030-01-01',
-          nextSafetyInspection: '2030-01-01',
-          transportCertValidUntil: '2030-01-01',
-          insuranceValidUntil: '2030-01-01',
-          ratedLoadKg: 32000,
-          totalMassKg: 49000,
-        });
+        .send(validVehicle(plateNumber, 'tractor', ['1', '2', '3', '4', '5', '6.1', '8', '9']));
       expect(substitute.status).toBe(201);
       await trackVehicle(t, x, substitute.body.id);
       const amended = await request(t.http).post(`/waybills/${wb.id}/amend`).set(bearer(x.carrier.token)).send({ reason: '更换牵引车', dispatch: { vehicleId: substitute.body.id } });

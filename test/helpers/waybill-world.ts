@@ -19,6 +19,20 @@ const ok = async (res: request.Response, what: string, status = [200, 201]) => {
 
 let n = 0;
 
+// A vehicle whose certificates stay valid until 2030, as POST /vehicles takes it.
+export const validVehicle = (plateNumber: string, kind: string, transportScope: string[]) => ({
+  plateNumber,
+  plateColour: 'yellow',
+  kind,
+  transportScope,
+  drivingLicenceValidUntil: '2030-01-01',
+  nextSafetyInspection: '2030-01-01',
+  transportCertValidUntil: '2030-01-01',
+  insuranceValidUntil: '2030-01-01',
+  ratedLoadKg: 32000,
+  totalMassKg: 49000,
+});
+
 // Shipper, carrier (licensed, with vehicle, trailer, tank, driver, escort), consignee and loading site, with
 // the origin loading site and the destination unloading site: everything a waybill needs, made through the API.
 export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: string[]; vehicleScope?: string[]; highlyToxic?: boolean } = {}) {
@@ -36,18 +50,7 @@ export async function createWaybillWorld(t: TestApp, opts: { licenceScope?: stri
     'licence',
   );
   const plate = (p: string) => `蒙B${String(k).padStart(2, '0')}${p}`;
-  const vehicleBody = (plateNumber: string, kind: string) => ({
-    plateNumber,
-    plateColour: 'yellow',
-    kind,
-    transportScope: opts.vehicleScope ?? scope,
-    drivingLicenceValidUntil: '2030-01-01',
-    nextSafetyInspection: '2030-01-01',
-    transportCertValidUntil: '2030-01-01',
-    insuranceValidUntil: '2030-01-01',
-    ratedLoadKg: 32000,
-    totalMassKg: 49000,
-  });
+  const vehicleBody = (plateNumber: string, kind: string) => validVehicle(plateNumber, kind, opts.vehicleScope ?? scope);
   const vehicle = await ok(await request(t.http).post('/vehicles').set(bearer(carrier.token)).send(vehicleBody(plate('001'), 'tractor')), 'vehicle');
   const trailer = await ok(await request(t.http).post('/vehicles').set(bearer(carrier.token)).send(vehicleBody(`${plate('01')}挂`, 'trailer')), 'trailer');
   const tank = await ok(
