@@ -127,7 +127,8 @@ type RuleDef = Omit<CheckRule, 'severityConfigurable' | 'phase'> & { phase?: Che
 const rule = ({ configurableBecause, phase = 'pre_loading', ...r }: RuleDef): CheckRule => ({
   ...r,
   phase,
-  severityConfigurable: r.sourceStatus !== 'verified' || configurableBecause !== undefined,
+  // The record (PL-33) is not evaluated: a severity would change nothing, so none can be set.
+  severityConfigurable: r.kind !== 'record' && (r.sourceStatus !== 'verified' || configurableBecause !== undefined),
   ...(configurableBecause ? { sourceNote: [r.sourceNote, configurableBecause].filter(Boolean).join(' ') } : {}),
 });
 
@@ -532,7 +533,7 @@ export const CHECK_RULES: readonly CheckRule[] = [
     },
     source: 'Order 29 ch.5 [R]',
     sourceStatus: 'reported',
-    sourceNote: 'Severity n/a in DOMAIN.md: storing the record is not optional, so it is not configurable in practice.',
+    sourceNote: 'Severity n/a in DOMAIN.md: storing the record is not optional, so its severity cannot be set.',
     defaultSeverity: 'block',
     kind: 'record',
   }),
@@ -564,7 +565,8 @@ export function severityOverrideProblems(overrides: Record<string, unknown>): Se
     } else if (severity !== 'block' && severity !== 'warn') {
       problems.push({ ruleId, code: 'INVALID_SEVERITY', message: `${ruleId}: severity must be block or warn` });
     } else if (!CHECK_RULES_BY_ID[ruleId].severityConfigurable && severity !== CHECK_RULES_BY_ID[ruleId].defaultSeverity) {
-      problems.push({ ruleId, code: 'SEVERITY_NOT_CONFIGURABLE', message: `${ruleId} rests on a verified source; its severity is fixed at ${CHECK_RULES_BY_ID[ruleId].defaultSeverity}` });
+      const why = CHECK_RULES_BY_ID[ruleId].kind === 'record' ? 'is the record of the check itself, not evaluated' : 'rests on a verified source';
+      problems.push({ ruleId, code: 'SEVERITY_NOT_CONFIGURABLE', message: `${ruleId} ${why}; its severity is fixed at ${CHECK_RULES_BY_ID[ruleId].defaultSeverity}` });
     }
   }
   return problems;

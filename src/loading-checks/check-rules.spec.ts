@@ -267,9 +267,9 @@ describe('CHECK_RULES', () => {
     }
   });
 
-  it('should make a severity configurable exactly when the source is not verified (PL-28 documented exception)', () => {
+  it('should make a severity configurable exactly when the source is not verified (PL-28 documented exception, PL-33 not evaluated)', () => {
     for (const r of CHECK_RULES) {
-      if (r.id === 'PL-28') continue;
+      if (r.id === 'PL-28' || r.id === 'PL-33') continue;
       expect([r.id, r.severityConfigurable]).toEqual([r.id, r.sourceStatus !== 'verified']);
     }
     expect(CHECK_RULES_BY_ID['PL-28']).toMatchObject({ sourceStatus: 'verified', severityConfigurable: true, defaultSeverity: 'warn' });
@@ -315,6 +315,13 @@ describe('severity configuration', () => {
       ['PL-25', 'SEVERITY_NOT_CONFIGURABLE'],
       ['PL-99', 'UNKNOWN_RULE'],
       ['PL-11', 'INVALID_SEVERITY'],
+    ]);
+  });
+
+  it('should fix the severity of the record itself (PL-33), which is not evaluated', () => {
+    expect(CHECK_RULES_BY_ID['PL-33'].severityConfigurable).toBe(false);
+    expect(severityOverrideProblems({ 'PL-33': 'warn' })).toEqual([
+      { ruleId: 'PL-33', code: 'SEVERITY_NOT_CONFIGURABLE', message: 'PL-33 is the record of the check itself, not evaluated; its severity is fixed at block' },
     ]);
   });
 
