@@ -1010,13 +1010,13 @@ export function maxDeviationM(planned: LatLng[], permitted: LatLng[]): number {
 export const ROUTE_BLOCKING_PERMITS: readonly PermitType[] = ['highly_toxic_pass', 'explosives', 'fireworks', 'radioactive'];
 
 function pl28(ctx: Ctx): Verdict {
-  const v = pl28Route(ctx);
-  const blocking = [...neededPermits(ctx.s.waybill.lines).keys()].filter((t) => ROUTE_BLOCKING_PERMITS.includes(t));
+  const needed = new Set(neededPermits(ctx.s.waybill.lines).keys());
+  const v = pl28Route(ctx, needed);
+  const blocking = [...needed].filter((t) => ROUTE_BLOCKING_PERMITS.includes(t));
   return blocking.length ? { ...v, block: true, evidence: { ...v.evidence, blockingPermitTypes: blocking } } : v;
 }
 
-function pl28Route({ s }: Ctx): Verdict {
-  const needed = new Set(neededPermits(s.waybill.lines).keys());
+function pl28Route({ s }: Ctx, needed: ReadonlySet<PermitType>): Verdict {
   const routed = s.permits.filter((p) => p.route && needed.has(p.type));
   const tunnelCodes = [...new Set(compact(s.waybill.lines.map((l) => l.tunnelCode || null)))];
   const evidence = { tunnelCodes, tunnels: 'no tunnel or restricted-area data along routes in Hazway', corridorM: PERMIT_ROUTE_CORRIDOR_M };

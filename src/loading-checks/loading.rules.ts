@@ -74,12 +74,13 @@ export function loadingProblems(input: {
     });
   } else {
     // The higher of the computed and the gauged ratio is judged.
-    const judged = [
-      computedPct === undefined ? null : { pct: computedPct, source: 'volume' },
-      input.fillingRatioPct === undefined ? null : { pct: input.fillingRatioPct, source: 'gauge' },
-    ]
-      .filter((x) => x !== null)
-      .sort((a, b) => b.pct - a.pct)[0];
+    const gauge = input.fillingRatioPct;
+    const judged =
+      computedPct !== undefined && (gauge === undefined || computedPct >= gauge)
+        ? { pct: computedPct, source: 'volume' }
+        : gauge !== undefined
+          ? { pct: gauge, source: 'gauge' }
+          : undefined;
     if (judged && judged.pct > maxFilling) {
       problems.push({
         ruleId: 'PL-22',

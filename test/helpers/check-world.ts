@@ -21,12 +21,12 @@ const expectStatus = (res: request.Response, status: number, what: string) => {
 
 // The vehicle's latest position, as the terminal ingest would store it (there is no HTTP endpoint that writes
 // positions: they arrive over JT/T 808).
-export const reportPosition = (t: TestApp, vehicleId: string, alarmBits = 0, at = new Date()) =>
+export const reportPosition = (t: TestApp, vehicleId: string, alarmBits = 0, at = new Date(), lat = 39.6, lon = 109.8) =>
   t.ds.query(
     `INSERT INTO vehicle_latest_positions (vehicle_id, fix_time, lat, lon, speed_kmh, course, alarm_bits, status_bits, received_at)
-     VALUES ($1, $2, 39.6, 109.8, 0, 0, $3, 3, $2)
-     ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = excluded.fix_time, alarm_bits = excluded.alarm_bits, received_at = excluded.received_at`,
-    [vehicleId, at, alarmBits],
+     VALUES ($1, $2, $4, $5, 0, 0, $3, 3, $2)
+     ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = excluded.fix_time, lat = excluded.lat, lon = excluded.lon, alarm_bits = excluded.alarm_bits, received_at = excluded.received_at`,
+    [vehicleId, at, alarmBits, lat, lon],
   );
 
 // A terminal bound to the vehicle (through the API) and a fresh position for it.

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { GATE_CHECKLIST } from '../../src/loading-checks/check-rules.catalogue.js';
 import { bearer, type TestApp } from './app.js';
+import { ALL_OK, reportPosition } from './check-world.js';
 import { idNumberWithCheck } from './ids.js';
 import { createWaybillWorld, readyWaybill, type WaybillWorld } from './waybill-world.js';
 
@@ -8,7 +8,7 @@ import { createWaybillWorld, readyWaybill, type WaybillWorld } from './waybill-w
 // site's loading manager, and helpers to put the trip on the road through the API.
 let seq = 0;
 
-export const ALL_OK = GATE_CHECKLIST.filter((i) => i.phase === 'pre_loading').map((i) => ({ key: i.key, ok: true }));
+export { ALL_OK };
 
 export async function consoleWorld(t: TestApp) {
   const k = ++seq;
@@ -26,13 +26,7 @@ export async function consoleWorld(t: TestApp) {
 export type ConsoleWorld = Awaited<ReturnType<typeof consoleWorld>>;
 
 // The vehicle's latest fix, as the terminal would have left it (the gate's PL-25 reads it).
-export const reportAt = (t: TestApp, vehicleId: string, at: Date, lat = 39.6, lon = 109.8) =>
-  t.ds.query(
-    `INSERT INTO vehicle_latest_positions (vehicle_id, fix_time, lat, lon, speed_kmh, course, alarm_bits, status_bits, received_at)
-     VALUES ($1, $2, $3, $4, 0, 0, 0, 3, $2)
-     ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = excluded.fix_time, lat = excluded.lat, lon = excluded.lon, alarm_bits = 0, received_at = excluded.received_at`,
-    [vehicleId, at, lat, lon],
-  );
+export const reportAt = (t: TestApp, vehicleId: string, at: Date, lat?: number, lon?: number) => reportPosition(t, vehicleId, 0, at, lat, lon);
 
 // Issued (with the carrier's pre-trip inspection), checked, loaded and departed: the trip the live map follows.
 export async function waybillOnTheRoad(t: TestApp, w: ConsoleWorld, loadedTonnes = 19.9) {
